@@ -1,0 +1,30 @@
+package com.fhirpurge.core;
+
+import com.fhirpurge.spi.TaskState;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The purge status of one patient of a job, as the status {@code Parameters} reports it.
+ *
+ * @param patientId            the patient id
+ * @param state                new, processing, completed, error or cancelled
+ * @param updatedAt            when this patient's task last changed
+ * @param totalResourcesCount  resources in the compartment when the purge of this patient started, {@code null}
+ *                             until counted
+ * @param purgedResourcesCount resources erased so far (each counted once)
+ * @param purgedByType         {@code purgedResourcesCount} per resource type
+ * @param errorReason          why the purge of this patient failed, {@code null} unless state is error
+ */
+public record PatientStatus(String patientId, TaskState state, Instant updatedAt, Long totalResourcesCount,
+                            long purgedResourcesCount, Map<String, Long> purgedByType, String errorReason) {
+
+    /** Validates and copies. */
+    public PatientStatus {
+        Objects.requireNonNull(patientId, "patientId");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        purgedByType = Map.copyOf(purgedByType);
+    }
+}

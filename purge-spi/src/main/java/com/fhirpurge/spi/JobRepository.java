@@ -1,0 +1,132 @@
+package com.fhirpurge.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Job repository role: persists jobs and their tasks, and hands tasks to workers under fenced leases.
+ *
+ * <p><b>Cluster safety:</b> many engines on many nodes may share one repository. A claim is atomic: two owners
+ * never hold an unexpired lease on the same task at once ({@code FOR UPDATE SKIP LOCKED}, a version-guarded
+ * update, or {@code findOneAndUpdate}). Every write a worker makes while it holds a lease (heartbeat, checkpoint,
+ * finish, release) names its {@link Lease}; the write succeeds only while the task is {@link TaskState#PROCESSING}
+ * and the stored owner and fence still match, else it throws {@link LeaseLostException} and changes nothing.
+ * Losing a race is never reported as a store failure.
+ *
+ * <p>Time is always passed in: the repository never reads a clock, so expiry is decided by the caller's
+ * {@code now}.
+ *
+ * <p><b>Threading:</b> safe for concurrent use. <b>Errors:</b> {@link StoreException} when the store fails.
+ */
+public interface JobRepository {
+
+    /**
+     * Stores a new job and its tasks atomically.
+     *
+     * @param job   the job
+     * @param tasks its tasks, all in state {@link TaskState#NEW}, task ids unique
+     * @throws DuplicateJobException when a job with that id exists
+     */
+    void create(JobRecord job, List<TaskRecord> tasks);
+
+    /**
+     * Reads a job.
+     *
+     * @param jobId the job id
+     * @return the job, empty when unknown
+     */
+    Optional<JobRecord> findJob(String jobId);
+
+    /**
+     * Reads a job's tasks, ordered by {@link TaskRecord#ordinal()}. A job's task count is bounded by the engine's
+     * configuration (maximum patients per job, resource types), so this list is small.
+     *
+     * @param jobId the job id
+     * @return the tasks, empty for an unknown job
+     */
+    List<TaskRecord> findTasks(String jobId);
+
+    /**
+     * Lists jobs in job id order, a page at a time.
+     *
+     * @param afterJobId {@code null} for the first page, else the last job id of the previous page
+     * @param limit      the maximum number of jobs, at least 1
+     * @return at most {@code limit} jobs with ids greater than {@code afterJobId}
+     */
+    List<JobRecord> listJobs(String afterJobId, int limit);
+
+    /**
+     * Claims one runnable task: a task in {@link TaskState#NEW}, or in {@link TaskState#PROCESSING} whose lease
+     * ended at or before {@code now}. The claimed task becomes {@code PROCESSING} with a lease for {@code owner}
+     * until {@code leaseUntil}, its fence one more than before (1 on the first claim), {@code updatedAt = now}.
+     * Among runnable tasks, those of older jobs come first.
+     *
+     * @param owner      the claiming worker
+     * @param now        the caller's current time
+     * @param leaseUntil when the new lease ends
+     * @return the claimed task as stored after the claim, or empty when nothing is runnable
+     */
+    Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil);
+
+    /**
+     * Extends a lease.
+     *
+     * @param taskId   the task
+     * @param lease    the lease the caller holds
+     * @param newUntil the new end of the lease
+     * @param now      the caller's current time
+     * @return whether a cancel was requested
+     * @throws LeaseLostException when the caller no longer holds the lease
+     */
+    TaskControl heartbeat(String taskId, Lease lease, Instant newUntil, Instant now);
+
+    /**
+     * Saves progress, stamping {@code updatedAt = now}.
+     *
+     * @param taskId   the task
+     * @param lease    the lease the caller holds
+     * @param progress the new progress
+     * @param now      the caller's current time
+     * @return whether a cancel was requested
+     * @throws LeaseLostException when the caller no longer holds the lease
+     */
+    TaskControl checkpoint(String taskId, Lease lease, TaskProgress progress, Instant now);
+
+    /**
+     * Ends a task in a final state.
+     *
+     * @param taskId      the task
+     * @param lease       the lease the caller holds
+     * @param finalState  {@link TaskState#COMPLETED}, {@link TaskState#ERROR} or {@link TaskState#CANCELLED}
+     * @param progress    the final progress
+     * @param errorReason why, for {@code ERROR}; else {@code null}
+     * @param now         the caller's current time
+     * @throws LeaseLostException when the caller no longer holds the lease
+     */
+    void finish(String taskId, Lease lease, TaskState finalState, TaskProgress progress, String errorReason,
+                Instant now);
+
+    /**
+     * Gives a lease back early (on orderly shutdown) so another worker may claim the task at once: the task stays
+     * {@code PROCESSING} with its progress, and its lease ends at {@code now}.
+     *
+     * @param taskId the task
+     * @param lease  the lease the caller holds
+     * @param now    the caller's current time
+     * @throws LeaseLostException when the caller no longer holds the lease
+     */
+    void release(String taskId, Lease lease, Instant now);
+
+    /**
+     * Requests cancellation of a job: its {@code NEW} tasks become {@link TaskState#CANCELLED} at once; its
+     * {@code PROCESSING} tasks get {@link TaskRecord#cancelRequested()} set, which their worker sees on its next
+     * fenced write (and a worker that claims such a task after a crash sees on the claim). Final tasks are left
+     * alone. Every changed task gets {@code updatedAt = now}.
+     *
+     * @param jobId the job
+     * @param now   the caller's current time
+     * @return the number of tasks changed; 0 when the job is unknown or already finished
+     */
+    int requestCancel(String jobId, Instant now);
+}

@@ -1,0 +1,56 @@
+package com.fhirpurge.spi;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Finding role: which resources are in scope. Implementations never load a whole compartment or result set into
+ * memory; every method is bounded by its {@code limit}.
+ *
+ * <p><b>Threading:</b> implementations are safe for concurrent use by many workers.
+ * <b>Errors:</b> every method throws {@link StoreException} when the store fails (transient or not).
+ */
+public interface ResourceFinder {
+
+    /**
+     * Returns the next page of members of a compartment. Membership is decided by the reference index rows of a
+     * resource's current version; a soft-deleted resource keeps its rows (its history still holds the patient's
+     * data, so a purge must find it), a hard-deleted one has none and is never returned.
+     *
+     * <p>Contract:
+     * <ul>
+     *   <li>Members are the owner itself plus every resource of a member type that references the owner through
+     *       any of its type's parameters; a resource is returned once even when several parameters match.</li>
+     *   <li>Order is deterministic; a page holds at most {@code limit} keys.</li>
+     *   <li>Passing a page's {@code nextPageToken} resumes strictly after that page's last item, even when
+     *       items of earlier pages have been erased in between and even in a new process.</li>
+     *   <li>Iterating from {@code null} until the token is {@code null} visits every member that existed during
+     *       the whole iteration.</li>
+     * </ul>
+     *
+     * @param scope     the compartment
+     * @param pageToken {@code null} for the first page, else a token from a previous page of the same scope
+     * @param limit     the maximum page size, at least 1
+     * @return the page
+     * @throws IllegalArgumentException when the token was not issued for this scope or the limit is below 1
+     */
+    ResourcePage findMembers(CompartmentScope scope, String pageToken, int limit);
+
+    /**
+     * Counts the members of a compartment, with the same membership rule as {@link #findMembers}.
+     *
+     * @param scope the compartment
+     * @return the number of distinct member resources
+     */
+    long countMembers(CompartmentScope scope);
+
+    /**
+     * Finds reference index rows pointing at any of the targets from resources that are not themselves among the
+     * targets: the outside references into a set.
+     *
+     * @param targets the set, at most a batch in size
+     * @param limit   the maximum number of rows, at least 1
+     * @return at most {@code limit} rows, ordered by source, parameter, target
+     */
+    List<IndexedReference> findReferrers(Collection<ResourceKey> targets, int limit);
+}

@@ -1,0 +1,34 @@
+package com.fhirpurge.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A new version of one resource, as the core hands it to a {@link ResourceWriter}: the FHIR JSON and the
+ * reference index rows extracted from it (the store does no FHIR parsing of its own).
+ *
+ * @param key         the resource
+ * @param json        the resource's FHIR JSON
+ * @param lastUpdated the version's {@code meta.lastUpdated}
+ * @param references  the reference index rows of this version; every row's source is {@code key}
+ */
+public record ResourceWrite(ResourceKey key, String json, Instant lastUpdated, List<IndexedReference> references) {
+
+    /**
+     * Validates and copies.
+     *
+     * @throws IllegalArgumentException when a reference row's source is not {@code key}
+     */
+    public ResourceWrite {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(json, "json");
+        Objects.requireNonNull(lastUpdated, "lastUpdated");
+        references = List.copyOf(references);
+        for (IndexedReference r : references) {
+            if (!r.source().equals(key)) {
+                throw new IllegalArgumentException("Reference row source " + r.source() + " is not " + key);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package com.fhirpurge.spi;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A task's checkpointed progress: everything a worker needs to resume after a crash.
+ *
+ * <p>The engine writes the batch it is about to erase as {@code pending} <em>before</em> erasing it. A worker that
+ * resumes a task with pending keys erases them again (idempotent) and counts those of them that are gone as erased,
+ * so a batch committed just before a crash is neither lost from the counts nor counted twice.
+ *
+ * @param totalCount   resources in scope when the task started, {@code null} until counted
+ * @param erasedByType resources erased so far, per resource type (each resource counted once)
+ * @param cursor       the finder's page token to resume from, {@code null} for the start of a pass
+ * @param pass         the sweep number, 1 for the first pass
+ * @param pending      the batch being erased, empty when none
+ */
+public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, String cursor, int pass,
+                           List<ResourceKey> pending) {
+
+    /** The progress of a task nobody has started. */
+    public static final TaskProgress INITIAL = new TaskProgress(null, Map.of(), null, 1, List.of());
+
+    /**
+     * Validates and copies.
+     *
+     * @throws IllegalArgumentException on negative counts or a pass below 1
+     */
+    public TaskProgress {
+        Objects.requireNonNull(erasedByType, "erasedByType");
+        if (totalCount != null && totalCount < 0) {
+            throw new IllegalArgumentException("Negative total count");
+        }
+        if (pass < 1) {
+            throw new IllegalArgumentException("Pass must be at least 1");
+        }
+        TreeMap<String, Long> counts = new TreeMap<>();
+        erasedByType.forEach((type, n) -> {
+            if (n < 0) {
+                throw new IllegalArgumentException("Negative count for " + type);
+            }
+            counts.put(type, n);
+        });
+        erasedByType = Collections.unmodifiableMap(counts);
+        pending = List.copyOf(pending);
+    }
+
+    /**
+     * Resources erased so far, all types together.
+     *
+     * @return the sum of {@link #erasedByType()}
+     */
+    public long erasedCount() {
+        long sum = 0;
+        for (long n : erasedByType.values()) {
+            sum += n;
+        }
+        return sum;
+    }
+}

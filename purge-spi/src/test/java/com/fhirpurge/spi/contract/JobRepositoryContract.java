@@ -1,0 +1,361 @@
+package com.fhirpurge.spi.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fhirpurge.spi.DuplicateJobException;
+import com.fhirpurge.spi.JobKind;
+import com.fhirpurge.spi.JobRecord;
+import com.fhirpurge.spi.JobRepository;
+import com.fhirpurge.spi.Lease;
+import com.fhirpurge.spi.LeaseLostException;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.TaskControl;
+import com.fhirpurge.spi.TaskProgress;
+import com.fhirpurge.spi.TaskRecord;
+import com.fhirpurge.spi.TaskState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of the job repository role: persistence, fenced leases, cancellation, and claim races between
+ * owners. An adapter's test class returns an empty repository from {@link #createRepository()}; the race test asks
+ * for a second instance on the same storage through {@link #createSecondRepository()} (a second node).
+ */
+public abstract class JobRepositoryContract {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private JobRepository repo;
+
+    /**
+     * Creates an empty repository for one test.
+     *
+     * @return the repository
+     */
+    protected abstract JobRepository createRepository();
+
+    /**
+     * A second repository instance on the same storage as the last {@link #createRepository()} (e.g. its own
+     * connection pool), as a second node would have. Defaults to the same instance.
+     *
+     * @return the second instance
+     */
+    protected JobRepository createSecondRepository() {
+        return repo;
+    }
+
+    /** Removes what the test left behind; called after every test. */
+    protected void cleanup() {
+    }
+
+    @BeforeEach
+    void createRepositoryUnderTest() {
+        repo = createRepository();
+    }
+
+    @AfterEach
+    void cleanupRepository() {
+        cleanup();
+    }
+
+    private static JobRecord aJob(String id, Instant createdAt) {
+        return new JobRecord(id, JobKind.PATIENT_PURGE, createdAt, "system/test", Map.of("reason", "gdpr"));
+    }
+
+    private List<TaskRecord> createJobWithTasks(String jobId, Instant createdAt, String... targets) {
+        List<TaskRecord> tasks = new ArrayList<>();
+        for (int i = 0; i < targets.length; i++) {
+            tasks.add(TaskRecord.newTask(jobId + "-t" + i, jobId, i, targets[i], createdAt));
+        }
+        repo.create(aJob(jobId, createdAt), tasks);
+        return tasks;
+    }
+
+    private TaskRecord claim(String owner, Instant now) {
+        return repo.claim(owner, now, now.plus(LEASE)).orElseThrow(() -> new AssertionError("nothing claimed"));
+    }
+
+    private TaskRecord task(String taskId) {
+        String jobId = taskId.substring(0, taskId.lastIndexOf("-t"));
+        return repo.findTasks(jobId).stream().filter(t -> t.taskId().equals(taskId)).findFirst().orElseThrow();
+    }
+
+    private static TaskProgress someProgress() {
+        return new TaskProgress(42L, Map.of("Observation", 10L, "Encounter", 2L), "cursor-\u00fc-1", 2,
+                List.of(ResourceKey.of("Observation", "o'1"), ResourceKey.of("Encounter", "e;1")));
+    }
+
+    @Test
+    void storesJobsAndTasksAndFindsThemAgain() {
+        List<TaskRecord> created = createJobWithTasks("job-1", T0, "p1", "p2", "p3");
+
+        assertThat(repo.findJob("job-1")).contains(aJob("job-1", T0));
+        assertThat(repo.findTasks("job-1")).containsExactlyElementsOf(created);
+        assertThat(repo.findJob("nope")).isEmpty();
+        assertThat(repo.findTasks("nope")).isEmpty();
+    }
+
+    @Test
+    void aDuplicateJobIdIsRefusedAndTheFirstJobStaysAsItWas() {
+        List<TaskRecord> created = createJobWithTasks("job-1", T0, "p1");
+
+        assertThatThrownBy(() -> repo.create(aJob("job-1", T0.plusSeconds(5)),
+                List.of(TaskRecord.newTask("job-1-other", "job-1", 0, "p9", T0))))
+                .isInstanceOf(DuplicateJobException.class)
+                .satisfies(e -> assertThat(((DuplicateJobException) e).jobId()).isEqualTo("job-1"));
+        assertThat(repo.findJob("job-1")).contains(aJob("job-1", T0));
+        assertThat(repo.findTasks("job-1")).containsExactlyElementsOf(created);
+    }
+
+    @Test
+    void listsJobsInIdOrderAPageAtATime() {
+        for (String id : List.of("job-c", "job-a", "job-e", "job-b", "job-d")) {
+            createJobWithTasks(id, T0, "p1");
+        }
+
+        assertThat(repo.listJobs(null, 2)).extracting(JobRecord::jobId).containsExactly("job-a", "job-b");
+        assertThat(repo.listJobs("job-b", 2)).extracting(JobRecord::jobId).containsExactly("job-c", "job-d");
+        assertThat(repo.listJobs("job-d", 2)).extracting(JobRecord::jobId).containsExactly("job-e");
+        assertThat(repo.listJobs("job-e", 2)).isEmpty();
+    }
+
+    @Test
+    void aClaimLeasesANewTaskToItsOwner() {
+        createJobWithTasks("job-1", T0, "p1");
+        Instant now = T0.plusSeconds(1);
+
+        TaskRecord claimed = claim("worker-a", now);
+
+        assertThat(claimed.taskId()).isEqualTo("job-1-t0");
+        assertThat(claimed.state()).isEqualTo(TaskState.PROCESSING);
+        assertThat(claimed.lease()).isEqualTo(new Lease("worker-a", now.plus(LEASE), 1));
+        assertThat(claimed.updatedAt()).isEqualTo(now);
+        assertThat(task("job-1-t0")).isEqualTo(claimed);
+        assertThat(repo.claim("worker-b", now, now.plus(LEASE))).isEmpty();
+    }
+
+    @Test
+    void olderJobsAreClaimedFirst() {
+        createJobWithTasks("job-z", T0, "p1");
+        createJobWithTasks("job-y", T0.plusSeconds(10), "p2");
+        createJobWithTasks("job-x", T0.plusSeconds(20), "p3");
+        Instant now = T0.plusSeconds(30);
+
+        assertThat(claim("w", now).jobId()).isEqualTo("job-z");
+        assertThat(claim("w", now).jobId()).isEqualTo("job-y");
+        assertThat(claim("w", now).jobId()).isEqualTo("job-x");
+        assertThat(repo.claim("w", now, now.plus(LEASE))).isEmpty();
+    }
+
+    @Test
+    void anExpiredLeaseIsTakenOverWithTheNextFenceAndTheStaleOwnerIsRefused() {
+        createJobWithTasks("job-1", T0, "p1");
+        TaskRecord a = claim("worker-a", T0);
+        repo.checkpoint(a.taskId(), a.lease(), someProgress(), T0.plusSeconds(5));
+
+        assertThat(repo.claim("worker-b", T0.plus(LEASE).minusMillis(1), T0.plus(LEASE).plus(LEASE))).isEmpty();
+        TaskRecord b = claim("worker-b", T0.plus(LEASE));
+
+        assertThat(b.taskId()).isEqualTo(a.taskId());
+        assertThat(b.lease().owner()).isEqualTo("worker-b");
+        assertThat(b.lease().fence()).isEqualTo(2);
+        assertThat(b.progress()).as("takeover resumes from the checkpoint").isEqualTo(someProgress());
+
+        Instant later = T0.plus(LEASE).plusSeconds(1);
+        TaskProgress stale = new TaskProgress(1L, Map.of("Observation", 99L), "stale", 1, List.of());
+        assertThatThrownBy(() -> repo.checkpoint(a.taskId(), a.lease(), stale, later))
+                .isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(((LeaseLostException) e).taskId()).isEqualTo(a.taskId()));
+        assertThatThrownBy(() -> repo.heartbeat(a.taskId(), a.lease(), later.plus(LEASE), later))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> repo.finish(a.taskId(), a.lease(), TaskState.COMPLETED, stale, null, later))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> repo.release(a.taskId(), a.lease(), later))
+                .isInstanceOf(LeaseLostException.class);
+
+        assertThat(task(a.taskId())).isEqualTo(b);
+    }
+
+    @Test
+    void theSameOwnerWithAnOldFenceIsRefusedToo() {
+        createJobWithTasks("job-1", T0, "p1");
+        TaskRecord first = claim("worker-a", T0);
+        TaskRecord second = claim("worker-a", T0.plus(LEASE));
+
+        assertThat(second.lease().fence()).isEqualTo(first.lease().fence() + 1);
+        assertThatThrownBy(() -> repo.checkpoint(first.taskId(), first.lease(), someProgress(), T0.plus(LEASE)))
+                .isInstanceOf(LeaseLostException.class);
+        repo.checkpoint(second.taskId(), second.lease(), someProgress(), T0.plus(LEASE));
+    }
+
+    @Test
+    void aHeartbeatExtendsTheLease() {
+        createJobWithTasks("job-1", T0, "p1");
+        TaskRecord a = claim("worker-a", T0);
+
+        Instant beat = T0.plusSeconds(20);
+        assertThat(repo.heartbeat(a.taskId(), a.lease(), beat.plus(LEASE), beat)).isEqualTo(TaskControl.CONTINUE);
+
+        assertThat(repo.claim("worker-b", T0.plus(LEASE), T0.plus(LEASE).plus(LEASE))).isEmpty();
+        assertThat(task(a.taskId()).lease()).isEqualTo(new Lease("worker-a", beat.plus(LEASE), 1));
+        Lease extended = task(a.taskId()).lease();
+        repo.checkpoint(a.taskId(), extended, someProgress(), beat.plusSeconds(1));
+    }
+
+    @Test
+    void aCheckpointStoresEveryFieldOfTheProgress() {
+        createJobWithTasks("job-1", T0, "p1");
+        TaskRecord a = claim("worker-a", T0);
+        Instant at = T0.plusSeconds(3);
+
+        assertThat(repo.checkpoint(a.taskId(), a.lease(), someProgress(), at)).isEqualTo(TaskControl.CONTINUE);
+
+        TaskRecord stored = task(a.taskId());
+        assertThat(stored.progress()).isEqualTo(someProgress());
+        assertThat(stored.updatedAt()).isEqualTo(at);
+        assertThat(stored.state()).isEqualTo(TaskState.PROCESSING);
+
+        TaskProgress cleared = new TaskProgress(42L, Map.of("Observation", 12L), null, 3, List.of());
+        repo.checkpoint(a.taskId(), a.lease(), cleared, at.plusSeconds(1));
+        assertThat(task(a.taskId()).progress()).isEqualTo(cleared);
+    }
+
+    @Test
+    void aFinishedTaskKeepsItsStateAndReasonAndIsNeverClaimedAgain() {
+        createJobWithTasks("job-1", T0, "p1", "p2");
+        TaskRecord a = claim("worker-a", T0);
+        TaskRecord b = claim("worker-a", T0);
+        TaskProgress done = new TaskProgress(5L, Map.of("Observation", 5L), null, 2, List.of());
+
+        repo.finish(a.taskId(), a.lease(), TaskState.COMPLETED, done, null, T0.plusSeconds(1));
+        repo.finish(b.taskId(), b.lease(), TaskState.ERROR, TaskProgress.INITIAL, "store refused: disk full",
+                T0.plusSeconds(2));
+
+        assertThat(task(a.taskId()).state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(task(a.taskId()).progress()).isEqualTo(done);
+        assertThat(task(a.taskId()).updatedAt()).isEqualTo(T0.plusSeconds(1));
+        assertThat(task(b.taskId()).state()).isEqualTo(TaskState.ERROR);
+        assertThat(task(b.taskId()).errorReason()).isEqualTo("store refused: disk full");
+        Instant muchLater = T0.plus(Duration.ofDays(1));
+        assertThat(repo.claim("worker-b", muchLater, muchLater.plus(LEASE))).isEmpty();
+        assertThatThrownBy(() -> repo.checkpoint(a.taskId(), a.lease(), done, T0.plusSeconds(3)))
+                .isInstanceOf(LeaseLostException.class);
+    }
+
+    @Test
+    void aReleasedTaskCanBeClaimedAtOnceAndKeepsItsProgress() {
+        createJobWithTasks("job-1", T0, "p1");
+        TaskRecord a = claim("worker-a", T0);
+        repo.checkpoint(a.taskId(), a.lease(), someProgress(), T0.plusSeconds(1));
+
+        repo.release(a.taskId(), a.lease(), T0.plusSeconds(2));
+        TaskRecord b = claim("worker-b", T0.plusSeconds(2));
+
+        assertThat(b.taskId()).isEqualTo(a.taskId());
+        assertThat(b.lease().fence()).isEqualTo(2);
+        assertThat(b.progress()).isEqualTo(someProgress());
+    }
+
+    @Test
+    void cancelStopsNewTasksAtOnceAndFlagsRunningOnes() {
+        createJobWithTasks("job-1", T0, "p1", "p2", "p3");
+        TaskRecord running = claim("worker-a", T0);
+        TaskRecord finished = claim("worker-a", T0);
+        repo.finish(finished.taskId(), finished.lease(), TaskState.COMPLETED, TaskProgress.INITIAL, null, T0);
+        Instant at = T0.plusSeconds(4);
+
+        assertThat(repo.requestCancel("job-1", at)).isEqualTo(2);
+
+        assertThat(task("job-1-t2").state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(task("job-1-t2").updatedAt()).isEqualTo(at);
+        assertThat(task(running.taskId()).state()).isEqualTo(TaskState.PROCESSING);
+        assertThat(task(running.taskId()).cancelRequested()).isTrue();
+        assertThat(task(finished.taskId()).state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(task(finished.taskId()).cancelRequested()).isFalse();
+        assertThat(repo.checkpoint(running.taskId(), running.lease(), someProgress(), at.plusSeconds(1)))
+                .isEqualTo(TaskControl.CANCEL_REQUESTED);
+        assertThat(repo.heartbeat(running.taskId(), running.lease(), at.plus(LEASE), at.plusSeconds(1)))
+                .isEqualTo(TaskControl.CANCEL_REQUESTED);
+        assertThat(repo.claim("worker-b", at, at.plus(LEASE))).isEmpty();
+
+        repo.finish(running.taskId(), running.lease(), TaskState.CANCELLED, someProgress(), null, at.plusSeconds(2));
+        assertThat(task(running.taskId()).state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(repo.requestCancel("job-1", at.plusSeconds(3))).isZero();
+        assertThat(repo.requestCancel("unknown", at)).isZero();
+    }
+
+    @Test
+    void aCancelRequestedTaskWhoseOwnerDiedIsClaimedWithTheFlagSet() {
+        createJobWithTasks("job-1", T0, "p1");
+        TaskRecord a = claim("worker-a", T0);
+        repo.checkpoint(a.taskId(), a.lease(), someProgress(), T0.plusSeconds(1));
+        repo.requestCancel("job-1", T0.plusSeconds(2));
+
+        TaskRecord b = claim("worker-b", T0.plus(LEASE));
+
+        assertThat(b.cancelRequested()).isTrue();
+        assertThat(b.progress().pending()).isEqualTo(someProgress().pending());
+    }
+
+    @Test
+    void racingOwnersNeverClaimTheSameTask() throws Exception {
+        int taskCount = 60;
+        String[] targets = new String[taskCount];
+        for (int i = 0; i < taskCount; i++) {
+            targets[i] = "p" + i;
+        }
+        createJobWithTasks("job-race", T0, targets);
+        JobRepository second = createSecondRepository();
+        Map<String, String> claimedBy = new ConcurrentHashMap<>();
+        List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                JobRepository r = w % 2 == 0 ? repo : second;
+                String owner = "worker-" + w;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    Instant now = T0.plusSeconds(1);
+                    Optional<TaskRecord> t;
+                    while ((t = r.claim(owner, now, now.plus(LEASE))).isPresent()) {
+                        if (claimedBy.putIfAbsent(t.get().taskId(), owner) != null) {
+                            duplicates.add(t.get().taskId());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(duplicates).isEmpty();
+        assertThat(claimedBy).hasSize(taskCount);
+        for (TaskRecord t : repo.findTasks("job-race")) {
+            assertThat(t.lease().owner()).isEqualTo(claimedBy.get(t.taskId()));
+            assertThat(t.lease().fence()).isEqualTo(1);
+        }
+    }
+}
