@@ -1,0 +1,316 @@
+package com.fhirpurge.core;
+
+import com.fhirpurge.core.internal.Engine;
+import com.fhirpurge.core.internal.JobIds;
+import com.fhirpurge.core.internal.TaskStateMachine;
+import com.fhirpurge.spi.JobKind;
+import com.fhirpurge.spi.JobRecord;
+import com.fhirpurge.spi.TaskRecord;
+import com.fhirpurge.spi.TaskState;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: submit patient purges, read their status, cancel them.
+ *
+ * <p>A purge is asynchronous. {@link #submitPatientPurge(PurgeRequest)} validates the request, stores a job with
+ * one task per patient and returns the job id at once; the workers of every started service on the same job
+ * repository (this node or others) then hard-delete each patient's compartment, with all history, in batches.
+ *
+ * <pre>{@code
+ * InMemoryResourceStore store = new InMemoryResourceStore();
+ * try (PurgeService purge = PurgeService.builder(PurgeStorage.of(store, store, new InMemoryJobRepository()))
+ *         .build()) {
+ *     purge.start();
+ *     String jobId = purge.submitPatientPurge(PurgeRequest.of("p1", "p2"));
+ *     PurgeJobStatus status = purge.awaitTermination(jobId, Duration.ofMinutes(1));
+ * }
+ * }</pre>
+ *
+ * <p>Construct it with {@link #builder(PurgeStorage)}, or through dependency injection with the
+ * {@link Inject @Inject} constructor. A service that is never {@link #start() started} still accepts and reports
+ * jobs (a submit-only node); other nodes' workers run them.
+ *
+ * <p><b>Threading:</b> all methods are safe for concurrent use. {@link #close()} stops this node's workers in the
+ * order {@link Engine} documents.
+ */
+public final class PurgeService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PurgeService.class);
+    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    private final PurgeStorage storage;
+    private final PurgeConfig config;
+    private final InstantSource clock;
+    private final Engine engine;
+
+    /**
+     * Creates a service (not started). This is the constructor dependency injection containers call.
+     *
+     * @param storage the storage roles
+     * @param config  the configuration
+     * @param clock   the time source for every timestamp and lease
+     */
+    @Inject
+    public PurgeService(PurgeStorage storage, PurgeConfig config, InstantSource clock) {
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.engine = new Engine(storage, config, clock);
+        LOG.info("purge service created: {}", config.summary());
+    }
+
+    /**
+     * Starts building a service.
+     *
+     * @param storage the storage roles
+     * @return a builder
+     */
+    public static Builder builder(PurgeStorage storage) {
+        return new Builder(storage);
+    }
+
+    /**
+     * Starts this node's worker and heartbeat threads.
+     *
+     * @return this service
+     * @throws IllegalStateException when already started or closed
+     */
+    public PurgeService start() {
+        engine.start();
+        return this;
+    }
+
+    /**
+     * The effective configuration.
+     *
+     * @return the configuration
+     */
+    public PurgeConfig config() {
+        return config;
+    }
+
+    /**
+     * Submits a purge of the Patient compartments of the given patients. Validates first, touching nothing when
+     * the request is refused.
+     *
+     * @param request the patients and the requester
+     * @return the new job's id
+     * @throws InvalidRequestException when there is no patient id, an id breaks the FHIR id rule, or there are more
+     *                                 distinct ids than {@link PurgeConfig#maxPatientsPerJob()}; all problems are
+     *                                 listed
+     */
+    public String submitPatientPurge(PurgeRequest request) {
+        List<String> patientIds = validate(request.patientIds());
+        String jobId = JobIds.next(clock);
+        Instant now = clock.instant();
+        List<TaskRecord> tasks = new ArrayList<>(patientIds.size());
+        for (int i = 0; i < patientIds.size(); i++) {
+            tasks.add(TaskRecord.newTask(jobId + "-" + i, jobId, i, patientIds.get(i), now));
+        }
+        storage.jobs().create(new JobRecord(jobId, JobKind.PATIENT_PURGE, now, request.requestedBy(), Map.of()),
+                tasks);
+        LOG.info("job {}: patient purge of {} patients submitted by {}", jobId, patientIds.size(),
+                request.requestedBy() == null ? "unknown" : request.requestedBy());
+        engine.wakeUp();
+        return jobId;
+    }
+
+    /**
+     * Submits a purge of one patient's compartment ({@code Patient/[id]/$purge}).
+     *
+     * @param patientId the patient id
+     * @param requestedBy who asks, or {@code null}
+     * @return the new job's id
+     * @throws InvalidRequestException when the id breaks the FHIR id rule
+     */
+    public String submitPatientPurge(String patientId, String requestedBy) {
+        return submitPatientPurge(new PurgeRequest(List.of(Objects.requireNonNull(patientId, "patientId")),
+                requestedBy));
+    }
+
+    private List<String> validate(List<String> requested) {
+        List<Issue> issues = new ArrayList<>();
+        if (requested.isEmpty()) {
+            issues.add(Issue.error("required", "At least one patient id is required", null));
+        }
+        Set<String> distinct = new LinkedHashSet<>();
+        for (int i = 0; i < requested.size(); i++) {
+            String id = requested.get(i);
+            if (id == null || !FHIR_ID.matcher(id).matches()) {
+                issues.add(Issue.error("value", "Patient id " + describe(id) + " is not a valid FHIR id "
+                        + "(1 to 64 of A-Z a-z 0-9 - .)", "patientId[" + i + "]"));
+            } else {
+                distinct.add(id);
+            }
+        }
+        if (distinct.size() > config.maxPatientsPerJob()) {
+            issues.add(Issue.error("too-costly", "A purge job may name at most " + config.maxPatientsPerJob()
+                    + " patients; this request names " + distinct.size(), null));
+        }
+        if (!issues.isEmpty()) {
+            throw new InvalidRequestException(400, issues);
+        }
+        return List.copyOf(distinct);
+    }
+
+    private static String describe(String id) {
+        if (id == null) {
+            return "(none)";
+        }
+        String shown = id.length() > 80 ? id.substring(0, 80) + "..." : id;
+        return "'" + shown + "'";
+    }
+
+    /**
+     * Reads a job's status.
+     *
+     * @param jobId the job id
+     * @return the status, empty when no such job exists
+     */
+    public Optional<PurgeJobStatus> findJob(String jobId) {
+        return storage.jobs().findJob(jobId).map(this::statusOf);
+    }
+
+    /**
+     * Reads a job's status.
+     *
+     * @param jobId the job id
+     * @return the status
+     * @throws JobNotFoundException when no such job exists
+     */
+    public PurgeJobStatus status(String jobId) {
+        return findJob(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
+    /**
+     * Cancels a job: patients not yet started are cancelled at once, patients being purged stop at their next batch
+     * boundary. What was purged stays purged and the counts say exactly what was. Cancelling a finished job changes
+     * nothing.
+     *
+     * @param jobId the job id
+     * @return the status right after the request
+     * @throws JobNotFoundException when no such job exists
+     */
+    public PurgeJobStatus cancel(String jobId) {
+        if (storage.jobs().findJob(jobId).isEmpty()) {
+            throw new JobNotFoundException(jobId);
+        }
+        int changed = storage.jobs().requestCancel(jobId, clock.instant());
+        LOG.info("job {}: cancel requested, {} tasks affected", jobId, changed);
+        return status(jobId);
+    }
+
+    /**
+     * Lists jobs oldest first, a page at a time.
+     *
+     * @param afterJobId {@code null} for the first page, else the last job id of the previous page
+     * @param limit      the page size, 1 to 1,000
+     * @return at most {@code limit} job statuses
+     */
+    public List<PurgeJobStatus> listJobs(String afterJobId, int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be between 1 and 1000, was " + limit);
+        }
+        return storage.jobs().listJobs(afterJobId, limit).stream().map(this::statusOf).toList();
+    }
+
+    /**
+     * Waits until a job reaches a final state or the timeout passes.
+     *
+     * @param jobId   the job id
+     * @param timeout the longest wait
+     * @return the last status read (final unless the timeout passed)
+     * @throws JobNotFoundException when no such job exists
+     * @throws InterruptedException when interrupted
+     */
+    public PurgeJobStatus awaitTermination(String jobId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PurgeJobStatus status = status(jobId);
+        while (!status.isFinished() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            status = status(jobId);
+        }
+        return status;
+    }
+
+    private PurgeJobStatus statusOf(JobRecord job) {
+        List<TaskRecord> tasks = storage.jobs().findTasks(job.jobId());
+        List<PatientStatus> patients = new ArrayList<>(tasks.size());
+        List<TaskState> states = new ArrayList<>(tasks.size());
+        Instant updatedAt = job.createdAt();
+        for (TaskRecord t : tasks) {
+            patients.add(new PatientStatus(t.target(), t.state(), t.updatedAt(), t.progress().totalCount(),
+                    t.progress().erasedCount(), t.progress().erasedByType(), t.errorReason()));
+            states.add(t.state());
+            if (t.updatedAt().isAfter(updatedAt)) {
+                updatedAt = t.updatedAt();
+            }
+        }
+        return new PurgeJobStatus(job.jobId(), job.kind(), TaskStateMachine.jobState(states), job.createdAt(),
+                updatedAt, job.requestedBy(), patients);
+    }
+
+    /**
+     * Stops this node's workers: they finish their current batch, checkpoint and release their leases, then the
+     * heartbeat stops. Jobs continue on other nodes, or here after a restart. Idempotent.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /** Builds a {@link PurgeService}; not thread-safe. */
+    public static final class Builder {
+        private final PurgeStorage storage;
+        private PurgeConfig config;
+        private InstantSource clock = InstantSource.system();
+
+        private Builder(PurgeStorage storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
+        }
+
+        /**
+         * Sets the configuration; default {@link PurgeConfig#defaults()}.
+         *
+         * @param config the configuration
+         * @return this
+         */
+        public Builder config(PurgeConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Sets the time source; default the system clock.
+         *
+         * @param clock the time source
+         * @return this
+         */
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the service (not started).
+         *
+         * @return the service
+         */
+        public PurgeService build() {
+            return new PurgeService(storage, config != null ? config : PurgeConfig.defaults(), clock);
+        }
+    }
+}

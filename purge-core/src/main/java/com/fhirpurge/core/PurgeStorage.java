@@ -1,0 +1,53 @@
+package com.fhirpurge.core;
+
+import com.fhirpurge.spi.ErasureListener;
+import com.fhirpurge.spi.JobRepository;
+import com.fhirpurge.spi.ResourceEraser;
+import com.fhirpurge.spi.ResourceFinder;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The storage roles a {@link PurgeService} works with. One adapter object often plays the finder and eraser
+ * roles; the job repository may live in another database.
+ *
+ * @param finder    finds what is in scope
+ * @param eraser    erases batches
+ * @param jobs      persists jobs, tasks and leases
+ * @param listeners told after each committed batch, in this order
+ */
+public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepository jobs,
+                           List<ErasureListener> listeners) {
+
+    /** Validates and copies. */
+    public PurgeStorage {
+        Objects.requireNonNull(finder, "finder");
+        Objects.requireNonNull(eraser, "eraser");
+        Objects.requireNonNull(jobs, "jobs");
+        listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * Storage without listeners.
+     *
+     * @param finder the finding role
+     * @param eraser the erasing role
+     * @param jobs   the job repository
+     * @return the storage
+     */
+    public static PurgeStorage of(ResourceFinder finder, ResourceEraser eraser, JobRepository jobs) {
+        return new PurgeStorage(finder, eraser, jobs, List.of());
+    }
+
+    /**
+     * A copy with one more listener.
+     *
+     * @param listener the listener to add last
+     * @return a new storage value
+     */
+    public PurgeStorage withListener(ErasureListener listener) {
+        List<ErasureListener> all = new java.util.ArrayList<>(listeners);
+        all.add(Objects.requireNonNull(listener, "listener"));
+        return new PurgeStorage(finder, eraser, jobs, all);
+    }
+}

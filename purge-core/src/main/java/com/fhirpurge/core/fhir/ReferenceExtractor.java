@@ -1,0 +1,265 @@
+package com.fhirpurge.core.fhir;
+
+import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
+import ca.uhn.fhir.context.BaseRuntimeElementCompositeDefinition;
+import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeSearchParam;
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import ca.uhn.fhir.util.FhirTerser;
+import com.fhirpurge.spi.IndexedReference;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourceWrite;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TimeZone;
+import org.hl7.fhir.instance.model.api.IBase;
+import org.hl7.fhir.instance.model.api.IBaseReference;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a resource into the reference index rows a store keeps: one {@link IndexedReference} per
+ * (search parameter, target) for every search parameter of type {@code reference} of the resource's type, not only
+ * the compartment ones.
+ *
+ * <p><b>How paths are evaluated.</b> HAPI's FHIRPath engine ({@code FhirContext.newFhirPath()}) needs the optional
+ * UCUM library, which is not on the classpath with {@code hapi-fhir-structures-r4} alone (it fails with
+ * {@code NoClassDefFoundError: org/fhir/ucum/UcumException}). The R4 reference parameters only use a small subset
+ * of FHIRPath, so each expression branch is compiled once, at construction, into a simple element path that
+ * {@link FhirTerser#getValues(IBase, String)} evaluates, a cast ({@code as Reference}, {@code ofType(Reference)})
+ * that keeps only references, and a {@code .where(resolve() is X)} filter applied to the target's type. Branches
+ * outside that subset ({@code relatedArtifact.where(type='…').resource}, {@code Bundle.entry[0].resource}) and casts
+ * to {@code canonical}/{@code uri} never yield a {@code Reference} in R4 and are skipped (logged at DEBUG once).
+ *
+ * <p><b>Target normalization.</b> Relative ({@code Patient/1}), versioned ({@code Patient/1/_history/2}), absolute
+ * ({@code http://x/fhir/Patient/1}) and versioned absolute references all index as {@code Patient/1}. A reference
+ * holding only an embedded resource with a non-local id is indexed as that resource's {@code Type/id}, as HAPI's
+ * encoder writes it. Skipped: contained ({@code #x}) and identifier-only references, {@code urn:uuid:} /
+ * {@code urn:oid:} references, references without a resource type, conditional references ({@code Type?query}),
+ * targets whose type is not an R4 resource type and targets {@link ResourceKey} refuses.
+ *
+ * <p>Thread-safe after construction; one instance per {@link FhirContext} is enough.
+ */
+public final class ReferenceExtractor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceExtractor.class);
+    private static final String REFERENCE = "Reference";
+    private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
+
+    private final FhirContext ctx;
+    private final Set<String> resourceTypes;
+    private final Map<String, List<CompiledParam>> paramsByType;
+    private final List<String> skippedExpressions;
+
+    /**
+     * Compiles the reference search parameters of every resource type of the context.
+     *
+     * @param ctx an R4 context, shared
+     * @throws NullPointerException when {@code ctx} is null
+     */
+    public ReferenceExtractor(FhirContext ctx) {
+        this.ctx = Objects.requireNonNull(ctx, "ctx");
+        this.resourceTypes = Set.copyOf(ctx.getResourceTypes());
+        Map<String, List<CompiledParam>> byType = new HashMap<>();
+        List<String> skipped = new ArrayList<>();
+        for (String type : resourceTypes) {
+            List<CompiledParam> params = compileType(type, skipped);
+            if (!params.isEmpty()) {
+                byType.put(type, List.copyOf(params));
+            }
+        }
+        this.paramsByType = Map.copyOf(byType);
+        this.skippedExpressions = List.copyOf(skipped);
+        LOG.debug("Reference extraction skips {} expression branches that cannot hold a Reference: {}",
+                skipped.size(), skipped);
+    }
+
+    /**
+     * Extracts the reference index rows of a resource, de-duplicated (same parameter and target once), in
+     * parameter-name order, then document order.
+     *
+     * @param resource a resource with a logical id
+     * @return the rows, every row's source being the resource's key; empty when it references nothing
+     * @throws IllegalArgumentException when the resource has no id
+     * @throws NullPointerException     when {@code resource} is null
+     */
+    public List<IndexedReference> extract(IBaseResource resource) {
+        ResourceKey source = keyOf(resource);
+        FhirTerser terser = ctx.newTerser();
+        Set<IndexedReference> rows = new LinkedHashSet<>();
+        for (CompiledParam param : paramsByType.getOrDefault(source.type(), List.of())) {
+            for (Branch branch : param.branches()) {
+                for (IBase value : terser.getValues(resource, branch.terserPath())) {
+                    if (!(value instanceof IBaseReference reference)) {
+                        continue;
+                    }
+                    ResourceKey target = targetOf(reference);
+                    if (target != null && branch.accepts(target)) {
+                        rows.add(new IndexedReference(source, param.name(), target));
+                    }
+                }
+            }
+        }
+        return List.copyOf(rows);
+    }
+
+    /**
+     * Prepares a resource for a {@link com.fhirpurge.spi.ResourceWriter}: sets {@code meta.lastUpdated} on the given
+     * resource (it is modified) to {@code lastUpdated} truncated to milliseconds, in UTC, encodes it with HAPI's JSON
+     * parser (compact, id included) and attaches its reference rows.
+     *
+     * <p>Not safe to call concurrently for the same resource object (it is mutated); otherwise thread-safe.
+     *
+     * @param resource    a resource with a logical id
+     * @param lastUpdated the version's time; the returned write carries it truncated to milliseconds, matching the
+     *                    JSON
+     * @return the write
+     * @throws IllegalArgumentException when the resource has no id
+     * @throws NullPointerException     when an argument is null
+     */
+    public ResourceWrite toWrite(IBaseResource resource, Instant lastUpdated) {
+        Objects.requireNonNull(lastUpdated, "lastUpdated");
+        ResourceKey key = keyOf(resource);
+        Instant millis = lastUpdated.truncatedTo(ChronoUnit.MILLIS);
+        if (resource instanceof Resource r4) {
+            InstantType instant = new InstantType(Date.from(millis), TemporalPrecisionEnum.MILLI, UTC);
+            instant.setTimeZoneZulu(true); // with the UTC zone alone HAPI writes "+00:00"
+            r4.getMeta().setLastUpdatedElement(instant);
+        } else {
+            resource.getMeta().setLastUpdated(Date.from(millis));
+        }
+        IParser parser = ctx.newJsonParser().setPrettyPrint(false);
+        String json = parser.encodeResourceToString(resource);
+        return new ResourceWrite(key, json, millis, extract(resource));
+    }
+
+    /** Expression branches (as {@code Type.param: expression}) skipped because they never yield a Reference. */
+    List<String> skippedExpressions() {
+        return skippedExpressions;
+    }
+
+    private ResourceKey keyOf(IBaseResource resource) {
+        Objects.requireNonNull(resource, "resource");
+        String type = ctx.getResourceType(resource);
+        IIdType id = resource.getIdElement();
+        if (id == null || !id.hasIdPart() || id.getIdPart().isBlank()) {
+            throw new IllegalArgumentException("A " + type + " resource without an id cannot be indexed or written");
+        }
+        return new ResourceKey(type, id.getIdPart());
+    }
+
+    private ResourceKey targetOf(IBaseReference reference) {
+        IIdType id = reference.getReferenceElement();
+        if (id == null || id.isEmpty()) {
+            IBaseResource embedded = reference.getResource();
+            if (embedded == null || embedded.getIdElement() == null || embedded.getIdElement().isEmpty()) {
+                return null; // identifier-only / display-only reference, or an embedded resource HAPI would contain
+            }
+            IIdType embeddedId = embedded.getIdElement();
+            String type = embeddedId.hasResourceType() ? embeddedId.getResourceType() : ctx.getResourceType(embedded);
+            return embeddedId.isLocal() ? null : keyOrNull(type, embeddedId.getIdPart());
+        }
+        String value = id.getValue();
+        if (id.isLocal() || value == null || value.startsWith("urn:") || !id.hasResourceType()) {
+            return null;
+        }
+        return keyOrNull(id.getResourceType(), id.getIdPart());
+    }
+
+    private ResourceKey keyOrNull(String type, String idPart) {
+        if (type == null || idPart == null || idPart.isEmpty() || idPart.indexOf('?') >= 0
+                || !resourceTypes.contains(type)) {
+            return null;
+        }
+        try {
+            return new ResourceKey(type, idPart);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private List<CompiledParam> compileType(String type, List<String> skipped) {
+        BaseRuntimeElementCompositeDefinition<?> def = ctx.getResourceDefinition(type);
+        List<CompiledParam> params = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (RuntimeSearchParam sp : ctx.getResourceDefinition(type).getSearchParams()) {
+            if (sp.getParamType() != RestSearchParameterTypeEnum.REFERENCE || !seen.add(sp.getName())) {
+                continue;
+            }
+            List<Branch> branches = new ArrayList<>();
+            for (String expression : SearchParamPaths.branches(sp)) {
+                Branch branch = SearchParamPath.parse(type, expression)
+                        .filter(p -> p.castType() == null || REFERENCE.equals(p.castType()))
+                        .map(p -> compileBranch(def, p))
+                        .orElse(null);
+                if (branch == null) {
+                    skipped.add(type + "." + sp.getName() + ": " + expression);
+                } else {
+                    branches.add(branch);
+                }
+            }
+            if (!branches.isEmpty()) {
+                params.add(new CompiledParam(sp.getName(), List.copyOf(branches)));
+            }
+        }
+        return params;
+    }
+
+    /**
+     * Maps a dotted element path onto names the terser accepts: a choice element {@code medication[x]} is addressed
+     * as {@code medication[x]} (the terser refuses the bare name), allowed only as the last step.
+     */
+    private static Branch compileBranch(BaseRuntimeElementCompositeDefinition<?> resourceDef, SearchParamPath path) {
+        String[] steps = path.elementPath().split("\\.");
+        BaseRuntimeElementCompositeDefinition<?> current = resourceDef;
+        StringBuilder terserPath = new StringBuilder();
+        for (int i = 0; i < steps.length; i++) {
+            boolean last = i == steps.length - 1;
+            String name = steps[i];
+            BaseRuntimeChildDefinition child = current.getChildByName(name);
+            if (child == null) {
+                name = steps[i] + "[x]";
+                child = current.getChildByName(name);
+                if (child == null || !last) {
+                    return null;
+                }
+            }
+            if (terserPath.length() > 0) {
+                terserPath.append('.');
+            }
+            terserPath.append(name);
+            if (!last) {
+                BaseRuntimeElementDefinition<?> element = child.getChildByName(name);
+                if (!(element instanceof BaseRuntimeElementCompositeDefinition<?> composite)) {
+                    return null;
+                }
+                current = composite;
+            }
+        }
+        return new Branch(terserPath.toString(), path.resolveFilter());
+    }
+
+    private record CompiledParam(String name, List<Branch> branches) {
+    }
+
+    private record Branch(String terserPath, String resolveFilter) {
+        boolean accepts(ResourceKey target) {
+            return resolveFilter == null || resolveFilter.equals(target.type());
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package com.fhirpurge.core.internal;
+
+import com.fhirpurge.core.PurgeConfig;
+import com.fhirpurge.core.PurgeStorage;
+import com.fhirpurge.spi.JobKind;
+import com.fhirpurge.spi.JobRepository;
+import com.fhirpurge.spi.Lease;
+import com.fhirpurge.spi.LeaseLostException;
+import com.fhirpurge.spi.TaskControl;
+import com.fhirpurge.spi.TaskRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workers and the heartbeat of one node.
+ *
+ * <p>Each worker thread ({@code purge-worker-<node>-<n>}) claims a runnable task, runs it, and claims the next;
+ * when nothing is runnable it waits for the poll interval or until {@link #wakeUp()}. One heartbeat thread
+ * ({@code purge-heartbeat-<node>}) extends the leases of the tasks this node is running and passes cancel requests
+ * and lost leases on to their workers.
+ *
+ * <p><b>Shutdown order</b> ({@link #close()}): stop claiming; let each worker finish its current batch, checkpoint
+ * and release its lease (so another node resumes at once); wait for the workers up to the shutdown timeout; then
+ * stop the heartbeat, which kept the leases alive while the workers finished. A worker still busy after the
+ * timeout is interrupted; its lease then expires and another node resumes from its last checkpoint.
+ */
+public final class Engine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final PurgeStorage storage;
+    private final PurgeConfig config;
+    private final InstantSource clock;
+    private final Retrier retrier;
+    private final Throttle throttle;
+    private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final List<Thread> workers = new ArrayList<>();
+    private Thread heartbeat;
+    private volatile boolean running;
+    private volatile boolean stopped;
+
+    /**
+     * Creates an engine; {@link #start()} starts its threads.
+     *
+     * @param storage the storage roles
+     * @param config  the configuration
+     * @param clock   the time source for leases and timestamps
+     */
+    public Engine(PurgeStorage storage, PurgeConfig config, InstantSource clock) {
+        this.storage = storage;
+        this.config = config;
+        this.clock = clock;
+        this.retrier = new Retrier(config.maxAttempts(), config.initialBackoff(), config.maxBackoff(), this::pause);
+        this.throttle = new Throttle(config.throttlePerSecond(), this::pause, System::nanoTime);
+    }
+
+    /**
+     * Starts the worker and heartbeat threads.
+     *
+     * @throws IllegalStateException when already started or closed
+     */
+    public synchronized void start() {
+        if (running || stopped) {
+            throw new IllegalStateException("Engine of node " + config.nodeId() + " already started or closed");
+        }
+        running = true;
+        for (int i = 1; i <= config.workers(); i++) {
+            String owner = config.nodeId() + "-w" + i;
+            Thread t = new Thread(() -> workLoop(owner), "purge-worker-" + config.nodeId() + "-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+        heartbeat = new Thread(this::heartbeatLoop, "purge-heartbeat-" + config.nodeId());
+        heartbeat.setDaemon(true);
+        heartbeat.start();
+    }
+
+    /** Wakes idle workers, e.g. after a submit on this node. */
+    public void wakeUp() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code duration}, returning early on {@link #wakeUp()} or when the engine stops.
+     *
+     * @param duration the longest wait
+     * @throws InterruptedException when interrupted
+     */
+    void pause(Duration duration) throws InterruptedException {
+        lock.lock();
+        try {
+            if (running) {
+                wake.awaitNanos(duration.toNanos());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void workLoop(String owner) {
+        LOG.debug("worker {} started", owner);
+        while (running) {
+            Optional<TaskRecord> claimed;
+            try {
+                Instant now = clock.instant();
+                claimed = storage.jobs().claim(owner, now, now.plus(config.leaseDuration()));
+            } catch (RuntimeException e) {
+                LOG.warn("worker {}: claiming a task failed, will try again: {}", owner, e.getMessage());
+                claimed = Optional.empty();
+            }
+            try {
+                if (claimed.isEmpty()) {
+                    pause(config.pollInterval());
+                } else {
+                    runTask(claimed.get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.debug("worker {} stopped", owner);
+    }
+
+    private void runTask(TaskRecord claimed) throws InterruptedException {
+        ActiveTask task = new ActiveTask(claimed);
+        active.put(task.taskId(), task);
+        try {
+            if (claimed.progress().pass() > 1 || claimed.progress().cursor() != null
+                    || !claimed.progress().pending().isEmpty() || claimed.lease().fence() > 1) {
+                LOG.info("job {}: task {} (patient {}) taken over with fence {}, resuming from its checkpoint",
+                        task.jobId(), task.taskId(), claimed.target(), claimed.lease().fence());
+            }
+            if (!isPatientPurge(claimed)) {
+                throw new IllegalStateException("Task " + claimed.taskId() + " belongs to a job this engine "
+                        + "cannot run");
+            }
+            new PatientPurgeRun(task, config.compartment(), storage.finder(), storage.eraser(), storage.jobs(),
+                    storage.listeners(), retrier, throttle, clock, config.batchSize(), () -> running).run();
+        } catch (LeaseLostException e) {
+            LOG.warn("job {}: lost the lease on task {}; its new owner continues", task.jobId(), task.taskId());
+        } catch (RuntimeException e) {
+            LOG.error("job {}: task {} stopped unexpectedly; its lease will expire and another worker resumes it",
+                    task.jobId(), task.taskId(), e);
+        } finally {
+            active.remove(task.taskId());
+        }
+    }
+
+    private boolean isPatientPurge(TaskRecord task) {
+        return storage.jobs().findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE).orElse(false);
+    }
+
+    private void heartbeatLoop() {
+        long intervalNanos = config.heartbeatInterval().toNanos();
+        while (!stopped) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(intervalNanos);
+            } catch (InterruptedException e) {
+                return;
+            }
+            beat();
+        }
+    }
+
+    /** Extends the lease of every task this node runs; package-private so tests can beat on demand. */
+    void beat() {
+        for (ActiveTask t : active.values()) {
+            Lease lease = t.lease();
+            Instant now = clock.instant();
+            Instant until = now.plus(config.leaseDuration());
+            try {
+                if (storage.jobs().heartbeat(t.taskId(), lease, until, now) == TaskControl.CANCEL_REQUESTED) {
+                    t.requestCancel();
+                }
+                t.extended(new Lease(lease.owner(), until, lease.fence()));
+            } catch (LeaseLostException e) {
+                t.markLeaseLost();
+            } catch (RuntimeException e) {
+                LOG.warn("job {}: heartbeat of task {} failed, will try again: {}", t.jobId(), t.taskId(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Whether the engine's threads run.
+     *
+     * @return {@code true} between {@link #start()} and {@link #close()}
+     */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stops the engine in the documented order; idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            running = false;
+        }
+        wakeUp();
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        for (Thread t : workers) {
+            joinUntil(t, deadline);
+        }
+        for (Thread t : workers) {
+            if (t.isAlive()) {
+                LOG.warn("worker {} still busy after the shutdown timeout; interrupting it", t.getName());
+                t.interrupt();
+                joinUntil(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+            }
+        }
+        stopped = true;
+        if (heartbeat != null) {
+            heartbeat.interrupt();
+            joinUntil(heartbeat, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        }
+        LOG.info("purge engine of node {} stopped", config.nodeId());
+    }
+
+    private static void joinUntil(Thread t, long deadlineNanos) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            return;
+        }
+        try {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,455 @@
+package com.fhirpurge.core;
+
+import static com.fhirpurge.spi.contract.TestResources.PATIENT_COMPARTMENT;
+import static com.fhirpurge.spi.contract.TestResources.aPatient;
+import static com.fhirpurge.spi.contract.TestResources.aResource;
+import static com.fhirpurge.spi.contract.TestResources.anObservationOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fhirpurge.core.memory.InMemoryJobRepository;
+import com.fhirpurge.core.memory.InMemoryResourceStore;
+import com.fhirpurge.spi.CompartmentScope;
+import com.fhirpurge.spi.ErasureEvent;
+import com.fhirpurge.spi.ErasureListener;
+import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.ResourceEraser;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourceWrite;
+import com.fhirpurge.spi.StoreException;
+import com.fhirpurge.spi.TaskRecord;
+import com.fhirpurge.spi.TaskState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine end to end on the in-memory store: counts, progress, cancel, crashes, stale leases, failures. */
+class PurgeServiceTest {
+
+    private static final Instant T0 = Instant.parse("2026-05-01T08:00:00Z");
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final InMemoryResourceStore store = new InMemoryResourceStore();
+    private final InMemoryJobRepository jobs = new InMemoryJobRepository();
+    private final MutableClock clock = new MutableClock(T0);
+    private final List<PurgeService> services = new ArrayList<>();
+    private final Map<ResourceKey, Integer> erasedEvents = new ConcurrentHashMap<>();
+
+    @AfterEach
+    void closeServices() {
+        services.forEach(PurgeService::close);
+    }
+
+    private static PurgeConfig.Builder config(String node) {
+        return PurgeConfig.builder()
+                .nodeId(node)
+                .batchSize(7)
+                .workers(2)
+                .pollInterval(Duration.ofMillis(5))
+                .heartbeatInterval(Duration.ofMillis(100))
+                .leaseDuration(Duration.ofSeconds(30))
+                .retry(4, Duration.ofMillis(1), Duration.ofMillis(4))
+                .shutdownTimeout(Duration.ofSeconds(10))
+                .compartment(PATIENT_COMPARTMENT);
+    }
+
+    private PurgeService service(ResourceEraser eraser, PurgeConfig config) {
+        ErasureListener counting = (ErasureEvent e) -> e.resources().forEach(k -> erasedEvents.merge(k, 1, Integer::sum));
+        PurgeService s = PurgeService.builder(PurgeStorage.of(store, eraser, jobs).withListener(counting))
+                .config(config).clock(clock).build();
+        services.add(s);
+        return s;
+    }
+
+    private PurgeService started(ResourceEraser eraser, PurgeConfig config) {
+        return service(eraser, config).start();
+    }
+
+    /** Writes a patient with {@code count} compartment members (itself included), a third of them with history. */
+    private List<ResourceKey> aPatientWith(String patientId, int count) {
+        List<ResourceWrite> writes = new ArrayList<>();
+        List<ResourceKey> keys = new ArrayList<>();
+        if (count > 0) {
+            writes.add(aPatient(patientId).build());
+            keys.add(ResourceKey.of("Patient", patientId));
+        }
+        for (int i = 1; i < count; i++) {
+            String id = String.format("%s-r%04d", patientId, i);
+            ResourceWrite w = i % 4 == 0
+                    ? aResource("Encounter", id).referencing("patient", "Patient/" + patientId).build()
+                    : anObservationOf(id, patientId).build();
+            writes.add(w);
+            if (i % 3 == 0) {
+                writes.add(w);
+            }
+            keys.add(w.key());
+        }
+        store.write(writes);
+        return keys;
+    }
+
+    /** Other patients' data and outside resources that point into the purged compartments. */
+    private Map<ResourceKey, Footprint> aControlSetReferencing(String purgedPatientId) {
+        List<ResourceKey> keys = new ArrayList<>(aPatientWith("control", 20));
+        ResourceWrite list = aResource("List", "practitioner-list")
+                .referencing("item", "Observation/" + purgedPatientId + "-r0001").build();
+        ResourceWrite performedByPurged = anObservationOf("performed-for-other", "other")
+                .build();
+        store.write(List.of(list, performedByPurged));
+        keys.add(list.key());
+        keys.add(performedByPurged.key());
+        Map<ResourceKey, Footprint> before = new HashMap<>();
+        keys.forEach(k -> before.put(k, store.footprint(k)));
+        return before;
+    }
+
+    private void assertNoResidue(List<ResourceKey> keys, String... patientIds) {
+        for (ResourceKey k : keys) {
+            assertThat(store.footprint(k)).as("residue of %s", k).isEqualTo(Footprint.NONE);
+        }
+        for (String p : patientIds) {
+            assertThat(store.countMembers(new CompartmentScope(PATIENT_COMPARTMENT, p))).isZero();
+        }
+    }
+
+    private void assertUntouched(Map<ResourceKey, Footprint> before) {
+        before.forEach((k, f) -> assertThat(store.footprint(k)).as("control %s", k).isEqualTo(f));
+    }
+
+    private static PatientStatus patient(PurgeJobStatus status, String patientId) {
+        return status.patients().stream().filter(p -> p.patientId().equals(patientId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void purgesEveryPatientToCompletionWithExactCounts() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 120);
+        List<ResourceKey> p2 = aPatientWith("p2", 1);
+        List<ResourceKey> p3 = aPatientWith("p3", 33);
+        Map<ResourceKey, Footprint> control = aControlSetReferencing("p1");
+        PurgeService purge = started(store, config("a").build());
+
+        String jobId = purge.submitPatientPurge(new PurgeRequest(List.of("p1", "p2", "p3", "p1", "nobody"),
+                "system/test"));
+        PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.requestedBy()).isEqualTo("system/test");
+        assertThat(done.patients()).extracting(PatientStatus::patientId).containsExactly("p1", "p2", "p3", "nobody");
+        assertThat(done.patients()).allSatisfy(p -> assertThat(p.state()).isEqualTo(TaskState.COMPLETED));
+        assertThat(patient(done, "p1").totalResourcesCount()).isEqualTo(120);
+        assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(120);
+        assertThat(patient(done, "p1").purgedByType()).containsEntry("Patient", 1L).containsEntry("Encounter", 29L)
+                .containsEntry("Observation", 90L);
+        assertThat(patient(done, "p2").purgedResourcesCount()).isEqualTo(1);
+        assertThat(patient(done, "p3").purgedResourcesCount()).isEqualTo(33);
+        assertThat(patient(done, "nobody").totalResourcesCount()).isZero();
+        assertThat(patient(done, "nobody").purgedResourcesCount()).isZero();
+        assertNoResidue(p1, "p1");
+        assertNoResidue(p2, "p2");
+        assertNoResidue(p3, "p3");
+        assertUntouched(control);
+        assertThat(erasedEvents).hasSize(154).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
+    void purgesTheCompartmentOfAPatientWhoseResourceIsAlreadyGone() throws Exception {
+        List<ResourceKey> orphans = aPatientWith("gone", 10);
+        store.hardDelete(List.of(ResourceKey.of("Patient", "gone")));
+        PurgeService purge = started(store, config("a").build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("gone", null), WAIT);
+
+        assertThat(patient(done, "gone").state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "gone").purgedResourcesCount()).isEqualTo(9);
+        assertNoResidue(orphans, "gone");
+    }
+
+    @Test
+    void progressIsVisibleWhileAPatientIsBeingPurged() throws Exception {
+        aPatientWith("p1", 50);
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        ScriptedEraser eraser = new ScriptedEraser(store).before((n, batch) -> {
+            if (n == 4) {
+                paused.countDown();
+                resume.await();
+            }
+        });
+        PurgeService purge = started(eraser, config("a").build());
+        String jobId = purge.submitPatientPurge("p1", null);
+
+        assertThat(paused.await(30, TimeUnit.SECONDS)).isTrue();
+        PurgeJobStatus mid = purge.status(jobId);
+        resume.countDown();
+
+        assertThat(mid.state()).isEqualTo(TaskState.PROCESSING);
+        assertThat(patient(mid, "p1").state()).isEqualTo(TaskState.PROCESSING);
+        assertThat(patient(mid, "p1").totalResourcesCount()).isEqualTo(50);
+        assertThat(patient(mid, "p1").purgedResourcesCount()).isEqualTo(21);
+        assertThat(purge.awaitTermination(jobId, WAIT).purgedResourcesCount()).isEqualTo(50);
+    }
+
+    @Test
+    void cancelStopsAtABatchBoundaryAndTheCountsStayTrue() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 60);
+        aPatientWith("p2", 10);
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        ScriptedEraser eraser = new ScriptedEraser(store).before((n, batch) -> {
+            if (n == 3) {
+                paused.countDown();
+                resume.await();
+            }
+        });
+        PurgeService purge = started(eraser, config("a").workers(1).build());
+        String jobId = purge.submitPatientPurge(PurgeRequest.of("p1", "p2"));
+        assertThat(paused.await(30, TimeUnit.SECONDS)).isTrue();
+
+        PurgeJobStatus requested = purge.cancel(jobId);
+        resume.countDown();
+        PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
+
+        assertThat(patient(requested, "p2").state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(done.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(patient(done, "p1").state()).isEqualTo(TaskState.CANCELLED);
+        long remaining = p1.stream().filter(k -> store.read(k).isPresent()).count();
+        assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(21).isEqualTo(60 - remaining);
+        assertThat(patient(done, "p2").purgedResourcesCount()).isZero();
+        assertThat(store.countMembers(new CompartmentScope(PATIENT_COMPARTMENT, "p2"))).isEqualTo(10);
+        assertThat(purge.cancel(jobId).state()).isEqualTo(TaskState.CANCELLED);
+    }
+
+    @Test
+    void aWorkerKilledAfterACommittedBatchIsResumedByAnotherNodeWithExactCounts() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 80);
+        Map<ResourceKey, Footprint> control = aControlSetReferencing("p1");
+        ScriptedEraser dying = new ScriptedEraser(store).after((n, batch) -> {
+            if (n == 3) {
+                throw new SimulatedCrash();
+            }
+        });
+        PurgeService nodeA = started(dying, config("node-a").workers(1).build());
+        String jobId = nodeA.submitPatientPurge("p1", null);
+        awaitCalls(dying, 3);
+        nodeA.close();
+        TaskRecord left = jobs.findTasks(jobId).get(0);
+        assertThat(left.state()).isEqualTo(TaskState.PROCESSING);
+        assertThat(left.progress().pending()).as("the committed batch was never checkpointed").hasSize(7);
+        assertThat(left.progress().erasedCount()).isEqualTo(14);
+
+        clock.advance(Duration.ofSeconds(31));
+        PurgeService nodeB = started(store, config("node-b").build());
+        PurgeJobStatus done = nodeB.awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(80);
+        assertThat(patient(done, "p1").totalResourcesCount()).isEqualTo(80);
+        assertThat(jobs.findTasks(jobId).get(0).lease().owner()).startsWith("node-b");
+        assertThat(jobs.findTasks(jobId).get(0).lease().fence()).isEqualTo(2);
+        assertNoResidue(p1, "p1");
+        assertUntouched(control);
+    }
+
+    @Test
+    void aStaleWorkerIsRefusedAtItsNextCheckpointAndNothingIsCountedTwice() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 40);
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        ScriptedEraser stalling = new ScriptedEraser(store).before((n, batch) -> {
+            if (n == 2) {
+                paused.countDown();
+                resume.await();
+            }
+        });
+        PurgeConfig noHeartbeatInTime = config("node-a").workers(1).heartbeatInterval(Duration.ofSeconds(60))
+                .leaseDuration(Duration.ofMinutes(2)).build();
+        PurgeService nodeA = started(stalling, noHeartbeatInTime);
+        String jobId = nodeA.submitPatientPurge("p1", null);
+        assertThat(paused.await(30, TimeUnit.SECONDS)).isTrue();
+
+        clock.advance(Duration.ofMinutes(3));
+        PurgeService nodeB = started(store, config("node-b").build());
+        PurgeJobStatus done = nodeB.awaitTermination(jobId, WAIT);
+        resume.countDown();
+        nodeA.close();
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(jobs.findTasks(jobId).get(0).lease().owner()).startsWith("node-b");
+        assertThat(nodeB.status(jobId).patients().get(0).purgedResourcesCount()).isEqualTo(40);
+        assertThat(nodeB.status(jobId).state()).isEqualTo(TaskState.COMPLETED);
+        assertNoResidue(p1, "p1");
+    }
+
+    @Test
+    void transientStoreFailuresAreRetried() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 30);
+        AtomicInteger failures = new AtomicInteger();
+        ScriptedEraser flaky = new ScriptedEraser(store).before((n, batch) -> {
+            if (n == 2 || n == 3) {
+                failures.incrementAndGet();
+                throw new StoreException("connection reset", null, true, "08006");
+            }
+        });
+        PurgeService purge = started(flaky, config("a").build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(failures).hasValue(2);
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.purgedResourcesCount()).isEqualTo(30);
+        assertNoResidue(p1, "p1");
+    }
+
+    @Test
+    void aPermanentFailureEndsThatPatientInErrorWithItsReasonAndOthersGoOn() throws Exception {
+        aPatientWith("bad", 20);
+        List<ResourceKey> good = aPatientWith("good", 20);
+        ScriptedEraser failing = new ScriptedEraser(store).before((n, batch) -> {
+            if (batch.contains(ResourceKey.of("Patient", "bad"))) {
+                throw new StoreException("permission denied for table resource", null, false, "42501");
+            }
+        });
+        PurgeService purge = started(failing, config("a").build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("bad", "good")), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.ERROR);
+        PatientStatus bad = patient(done, "bad");
+        assertThat(bad.state()).isEqualTo(TaskState.ERROR);
+        assertThat(bad.errorReason()).contains("permission denied").contains("42501");
+        assertThat(bad.purgedResourcesCount())
+                .isEqualTo(20 - store.countMembers(new CompartmentScope(PATIENT_COMPARTMENT, "bad")));
+        assertThat(patient(done, "good").state()).isEqualTo(TaskState.COMPLETED);
+        assertNoResidue(good, "good");
+    }
+
+    @Test
+    void transientFailuresBeyondTheRetryBudgetEndInErrorToo() throws Exception {
+        aPatientWith("p1", 5);
+        ScriptedEraser down = new ScriptedEraser(store).before((n, batch) -> {
+            throw new StoreException("connection refused", null, true);
+        });
+        PurgeService purge = started(down, config("a").build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(down.calls()).isEqualTo(4);
+        assertThat(patient(done, "p1").state()).isEqualTo(TaskState.ERROR);
+        assertThat(patient(done, "p1").errorReason()).contains("gave up after retries").contains("connection refused");
+        assertThat(store.countMembers(new CompartmentScope(PATIENT_COMPARTMENT, "p1"))).isEqualTo(5);
+    }
+
+    @Test
+    void resourcesWrittenDuringThePurgeAreCaughtByTheFinalSweep() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 30);
+        ResourceWrite lateArrival = anObservationOf("a-late", "p1").build();
+        ScriptedEraser eraser = new ScriptedEraser(store).after((n, batch) -> {
+            if (n == 2) {
+                store.write(List.of(lateArrival));
+            }
+        });
+        PurgeService purge = started(eraser, config("a").workers(1).build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(store.read(lateArrival.key())).isEmpty();
+        assertThat(done.purgedResourcesCount()).isEqualTo(31);
+        assertThat(patient(done, "p1").totalResourcesCount()).isEqualTo(31);
+        assertNoResidue(p1, "p1");
+    }
+
+    @Test
+    void twoNodesShareTheWorkAndEachPatientIsPurgedExactlyOnce() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<ResourceKey> all = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add("c" + i);
+            all.addAll(aPatientWith("c" + i, 15));
+        }
+        Map<ResourceKey, Footprint> control = aControlSetReferencing("c0");
+        List<String> taskOwners = Collections.synchronizedList(new ArrayList<>());
+        PurgeService nodeA = started(store, config("node-a").build());
+        PurgeService nodeB = started(store, config("node-b").build());
+
+        String jobId = nodeA.submitPatientPurge(new PurgeRequest(ids, null));
+        PurgeJobStatus done = nodeB.awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.patients()).allSatisfy(p -> assertThat(p.purgedResourcesCount()).isEqualTo(15));
+        for (TaskRecord t : jobs.findTasks(jobId)) {
+            assertThat(t.lease().fence()).as("claimed once: %s", t.target()).isEqualTo(1);
+            taskOwners.add(t.lease().owner());
+        }
+        assertThat(erasedEvents).hasSize(600).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertNoResidue(all);
+        assertUntouched(control);
+    }
+
+    @Test
+    void badRequestsAreRefusedBeforeAnyJobExists() {
+        PurgeService purge = service(store, config("a").maxPatientsPerJob(3).build());
+
+        assertThatThrownBy(() -> purge.submitPatientPurge(new PurgeRequest(List.of(), null)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(400);
+                    assertThat(e.issues()).extracting(Issue::code).containsExactly("required");
+                });
+        assertThatThrownBy(() -> purge.submitPatientPurge(PurgeRequest.of("ok", "a_b", "", "x".repeat(65))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.issues()).extracting(Issue::expression)
+                            .containsExactly("patientId[1]", "patientId[2]", "patientId[3]");
+                    assertThat(e.issues().get(0).diagnostics()).contains("'a_b'");
+                });
+        assertThatThrownBy(() -> purge.submitPatientPurge(PurgeRequest.of("a", "b", "c", "d")))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.issues()).extracting(Issue::code).containsExactly("too-costly"));
+        assertThat(purge.submitPatientPurge(PurgeRequest.of("a", "b", "c", "a", "b"))).isNotBlank();
+        assertThat(purge.listJobs(null, 10)).hasSize(1);
+        assertThatThrownBy(() -> purge.status("no-such-job")).isInstanceOf(JobNotFoundException.class);
+        assertThatThrownBy(() -> purge.cancel("no-such-job")).isInstanceOf(JobNotFoundException.class);
+    }
+
+    @Test
+    void aServiceThatIsNotStartedAcceptsJobsThatAnotherNodeRuns() throws Exception {
+        aPatientWith("p1", 12);
+        PurgeService submitOnly = service(store, config("submitter").build());
+        String jobId = submitOnly.submitPatientPurge("p1", null);
+        PurgeJobStatus waiting = submitOnly.status(jobId);
+
+        started(store, config("worker").build());
+        PurgeJobStatus done = submitOnly.awaitTermination(jobId, WAIT);
+
+        assertThat(waiting.state()).isEqualTo(TaskState.NEW);
+        assertThat(waiting.patients().get(0).totalResourcesCount()).isNull();
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(submitOnly.listJobs(null, 10)).extracting(PurgeJobStatus::jobId).containsExactly(jobId);
+    }
+
+    private static void awaitCalls(ScriptedEraser eraser, int calls) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (eraser.calls() < calls && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(eraser.calls()).isGreaterThanOrEqualTo(calls);
+    }
+
+    /** Thrown from inside a worker to kill its thread without any cleanup, as a crash would. */
+    private static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash() {
+            super("simulated crash");
+        }
+    }
+}
