@@ -40,7 +40,14 @@ public record Issue(Severity severity, String code, String diagnostics, String e
         }
     }
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param severity see {@link #severity()}
+     * @param code see {@link #code()}
+     * @param diagnostics see {@link #diagnostics()}
+     * @param expression see {@link #expression()}
+     */
     public Issue {
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(code, "code");

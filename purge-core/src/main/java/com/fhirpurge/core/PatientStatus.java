@@ -20,7 +20,17 @@ import java.util.Objects;
 public record PatientStatus(String patientId, TaskState state, Instant updatedAt, Long totalResourcesCount,
                             long purgedResourcesCount, Map<String, Long> purgedByType, String errorReason) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param patientId see {@link #patientId()}
+     * @param state see {@link #state()}
+     * @param updatedAt see {@link #updatedAt()}
+     * @param totalResourcesCount see {@link #totalResourcesCount()}
+     * @param purgedResourcesCount see {@link #purgedResourcesCount()}
+     * @param purgedByType see {@link #purgedByType()}
+     * @param errorReason see {@link #errorReason()}
+     */
     public PatientStatus {
         Objects.requireNonNull(patientId, "patientId");
         Objects.requireNonNull(state, "state");

@@ -41,6 +41,20 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
      * Validates every value.
      *
      * @throws IllegalArgumentException naming the first invalid setting
+     *
+     * @param batchSize see {@link #batchSize()}
+     * @param workers see {@link #workers()}
+     * @param leaseDuration see {@link #leaseDuration()}
+     * @param heartbeatInterval see {@link #heartbeatInterval()}
+     * @param throttlePerSecond see {@link #throttlePerSecond()}
+     * @param maxPatientsPerJob see {@link #maxPatientsPerJob()}
+     * @param pollInterval see {@link #pollInterval()}
+     * @param maxAttempts see {@link #maxAttempts()}
+     * @param initialBackoff see {@link #initialBackoff()}
+     * @param maxBackoff see {@link #maxBackoff()}
+     * @param shutdownTimeout see {@link #shutdownTimeout()}
+     * @param nodeId see {@link #nodeId()}
+     * @param compartment see {@link #compartment()}
      */
     public PurgeConfig {
         requireRange("batchSize", batchSize, 1, 10_000);

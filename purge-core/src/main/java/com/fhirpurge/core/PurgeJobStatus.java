@@ -24,7 +24,17 @@ import java.util.Objects;
 public record PurgeJobStatus(String jobId, JobKind kind, TaskState state, Instant createdAt, Instant updatedAt,
                              String requestedBy, List<PatientStatus> patients) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param jobId see {@link #jobId()}
+     * @param kind see {@link #kind()}
+     * @param state see {@link #state()}
+     * @param createdAt see {@link #createdAt()}
+     * @param updatedAt see {@link #updatedAt()}
+     * @param requestedBy see {@link #requestedBy()}
+     * @param patients see {@link #patients()}
+     */
     public PurgeJobStatus {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(kind, "kind");

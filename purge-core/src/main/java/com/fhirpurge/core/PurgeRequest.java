@@ -12,7 +12,12 @@ import java.util.Objects;
  */
 public record PurgeRequest(List<String> patientIds, String requestedBy) {
 
-    /** Copies. Validation happens at submission, where it can report every problem at once. */
+    /**
+     * Copies. Validation happens at submission, where it can report every problem at once.
+     *
+     * @param patientIds see {@link #patientIds()}
+     * @param requestedBy see {@link #requestedBy()}
+     */
     public PurgeRequest {
         Objects.requireNonNull(patientIds, "patientIds");
         patientIds = List.copyOf(patientIds);

@@ -19,7 +19,14 @@ import java.util.Objects;
 public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepository jobs,
                            List<ErasureListener> listeners) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param finder see {@link #finder()}
+     * @param eraser see {@link #eraser()}
+     * @param jobs see {@link #jobs()}
+     * @param listeners see {@link #listeners()}
+     */
     public PurgeStorage {
         Objects.requireNonNull(finder, "finder");
         Objects.requireNonNull(eraser, "eraser");

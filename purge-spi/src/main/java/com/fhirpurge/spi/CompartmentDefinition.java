@@ -25,6 +25,9 @@ public record CompartmentDefinition(String code, SortedMap<String, List<Compartm
      * Validates and copies into an unmodifiable, type-ordered map.
      *
      * @throws IllegalArgumentException when a type name is invalid or a member type has no parameter
+     *
+     * @param code see {@link #code()}
+     * @param members see {@link #members()}
      */
     public CompartmentDefinition {
         if (!ResourceKey.isResourceTypeName(code)) {

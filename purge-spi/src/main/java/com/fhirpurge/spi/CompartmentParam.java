@@ -18,6 +18,9 @@ public record CompartmentParam(String name, List<String> elementPaths) {
      * Validates and copies.
      *
      * @throws IllegalArgumentException when the name is blank or there is no path
+     *
+     * @param name see {@link #name()}
+     * @param elementPaths see {@link #elementPaths()}
      */
     public CompartmentParam {
         Objects.requireNonNull(name, "name");

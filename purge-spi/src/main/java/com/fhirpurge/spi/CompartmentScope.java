@@ -14,6 +14,9 @@ public record CompartmentScope(CompartmentDefinition definition, String ownerId)
      * Validates.
      *
      * @throws IllegalArgumentException when the owner id is empty
+     *
+     * @param definition see {@link #definition()}
+     * @param ownerId see {@link #ownerId()}
      */
     public CompartmentScope {
         Objects.requireNonNull(definition, "definition");

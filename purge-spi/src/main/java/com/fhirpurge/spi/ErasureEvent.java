@@ -15,7 +15,15 @@ import java.util.Objects;
  */
 public record ErasureEvent(String jobId, String taskId, EraseMode mode, List<ResourceKey> resources, Instant at) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param jobId see {@link #jobId()}
+     * @param taskId see {@link #taskId()}
+     * @param mode see {@link #mode()}
+     * @param resources see {@link #resources()}
+     * @param at see {@link #at()}
+     */
     public ErasureEvent {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(taskId, "taskId");

@@ -13,7 +13,13 @@ public record Footprint(long currentRows, long historyRows, long indexRows) {
     /** The footprint of a resource of which nothing is stored. */
     public static final Footprint NONE = new Footprint(0, 0, 0);
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param currentRows see {@link #currentRows()}
+     * @param historyRows see {@link #historyRows()}
+     * @param indexRows see {@link #indexRows()}
+     */
     public Footprint {
         if (currentRows < 0 || historyRows < 0 || indexRows < 0) {
             throw new IllegalArgumentException("Negative row count");

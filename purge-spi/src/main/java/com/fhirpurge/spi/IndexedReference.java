@@ -12,7 +12,13 @@ import java.util.Objects;
  */
 public record IndexedReference(ResourceKey source, String paramName, ResourceKey target) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param source see {@link #source()}
+     * @param paramName see {@link #paramName()}
+     * @param target see {@link #target()}
+     */
     public IndexedReference {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(paramName, "paramName");

@@ -16,7 +16,15 @@ import java.util.Objects;
 public record JobRecord(String jobId, JobKind kind, Instant createdAt, String requestedBy,
                         Map<String, String> parameters) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param jobId see {@link #jobId()}
+     * @param kind see {@link #kind()}
+     * @param createdAt see {@link #createdAt()}
+     * @param requestedBy see {@link #requestedBy()}
+     * @param parameters see {@link #parameters()}
+     */
     public JobRecord {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(kind, "kind");

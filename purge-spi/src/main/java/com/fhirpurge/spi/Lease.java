@@ -14,7 +14,13 @@ import java.util.Objects;
  */
 public record Lease(String owner, Instant until, long fence) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param owner see {@link #owner()}
+     * @param until see {@link #until()}
+     * @param fence see {@link #fence()}
+     */
     public Lease {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(until, "until");

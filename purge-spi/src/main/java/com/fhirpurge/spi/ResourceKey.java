@@ -22,6 +22,9 @@ public record ResourceKey(String type, String id) implements Comparable<Resource
      * Validates the key.
      *
      * @throws IllegalArgumentException when the type is not a resource type name or the id is empty
+     *
+     * @param type see {@link #type()}
+     * @param id see {@link #id()}
      */
     public ResourceKey {
         Objects.requireNonNull(type, "type");

@@ -11,7 +11,12 @@ import java.util.List;
  */
 public record ResourcePage(List<ResourceKey> items, String nextPageToken) {
 
-    /** Copies the items. */
+    /**
+     * Copies the items.
+     *
+     * @param items see {@link #items()}
+     * @param nextPageToken see {@link #nextPageToken()}
+     */
     public ResourcePage {
         items = List.copyOf(items);
     }

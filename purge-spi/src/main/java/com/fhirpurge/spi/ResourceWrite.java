@@ -19,6 +19,11 @@ public record ResourceWrite(ResourceKey key, String json, Instant lastUpdated, L
      * Validates and copies.
      *
      * @throws IllegalArgumentException when a reference row's source is not {@code key}
+     *
+     * @param key see {@link #key()}
+     * @param json see {@link #json()}
+     * @param lastUpdated see {@link #lastUpdated()}
+     * @param references see {@link #references()}
      */
     public ResourceWrite {
         Objects.requireNonNull(key, "key");

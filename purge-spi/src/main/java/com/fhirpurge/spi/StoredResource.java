@@ -14,7 +14,15 @@ import java.util.Objects;
  */
 public record StoredResource(ResourceKey key, long version, Instant lastUpdated, boolean deleted, String json) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param key see {@link #key()}
+     * @param version see {@link #version()}
+     * @param lastUpdated see {@link #lastUpdated()}
+     * @param deleted see {@link #deleted()}
+     * @param json see {@link #json()}
+     */
     public StoredResource {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(lastUpdated, "lastUpdated");

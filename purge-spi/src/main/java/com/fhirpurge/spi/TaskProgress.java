@@ -29,6 +29,12 @@ public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, Stri
      * Validates and copies.
      *
      * @throws IllegalArgumentException on negative counts or a pass below 1
+     *
+     * @param totalCount see {@link #totalCount()}
+     * @param erasedByType see {@link #erasedByType()}
+     * @param cursor see {@link #cursor()}
+     * @param pass see {@link #pass()}
+     * @param pending see {@link #pending()}
      */
     public TaskProgress {
         Objects.requireNonNull(erasedByType, "erasedByType");

@@ -20,7 +20,20 @@ import java.util.Objects;
 public record TaskRecord(String taskId, String jobId, int ordinal, String target, TaskState state, Lease lease,
                          TaskProgress progress, boolean cancelRequested, String errorReason, Instant updatedAt) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param taskId see {@link #taskId()}
+     * @param jobId see {@link #jobId()}
+     * @param ordinal see {@link #ordinal()}
+     * @param target see {@link #target()}
+     * @param state see {@link #state()}
+     * @param lease see {@link #lease()}
+     * @param progress see {@link #progress()}
+     * @param cancelRequested see {@link #cancelRequested()}
+     * @param errorReason see {@link #errorReason()}
+     * @param updatedAt see {@link #updatedAt()}
+     */
     public TaskRecord {
         Objects.requireNonNull(taskId, "taskId");
         Objects.requireNonNull(jobId, "jobId");
