@@ -8,6 +8,7 @@ import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
 import jakarta.inject.Inject;
+import com.fhirpurge.core.fhir.FhirIds;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class PurgeService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PurgeService.class);
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
     private final PurgeStorage storage;
     private final PurgeConfig config;
@@ -149,7 +148,7 @@ public final class PurgeService implements AutoCloseable {
         Set<String> distinct = new LinkedHashSet<>();
         for (int i = 0; i < requested.size(); i++) {
             String id = requested.get(i);
-            if (id == null || !FHIR_ID.matcher(id).matches()) {
+            if (!FhirIds.isValid(id)) {
                 issues.add(Issue.error("value", "Patient id " + describe(id) + " is not a valid FHIR id "
                         + "(1 to 64 of A-Z a-z 0-9 - .)", "patientId[" + i + "]"));
             } else {

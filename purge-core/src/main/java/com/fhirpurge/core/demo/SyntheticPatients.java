@@ -1,5 +1,6 @@
 package com.fhirpurge.core.demo;
 
+import com.fhirpurge.core.fhir.FhirIds;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
-import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -56,7 +56,6 @@ public final class SyntheticPatients {
     /** Id prefix of the shared Medications ({@code demo-medication-0} .. {@code -2}). */
     public static final String MEDICATION_ID_PREFIX = "demo-medication-";
 
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final int MAX_ID_LENGTH = 64;
     private static final int REPORT_RESULTS = 3;
 
@@ -125,7 +124,7 @@ public final class SyntheticPatients {
      * @throws IllegalArgumentException when the id is invalid or too long, or the count is below 1
      */
     public static Iterator<IBaseResource> patientRecordIterator(String patientId, int resourceCount, long seed) {
-        if (patientId == null || !FHIR_ID.matcher(patientId).matches()) {
+        if (!FhirIds.isValid(patientId)) {
             throw new IllegalArgumentException("Not a FHIR id: '" + patientId + "'");
         }
         if (resourceCount < 1) {

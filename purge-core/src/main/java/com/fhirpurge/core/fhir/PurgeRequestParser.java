@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.IdType;
@@ -49,7 +48,6 @@ public final class PurgeRequestParser {
     public static final String RESPOND_ASYNC_REQUIRED =
             "Prefer: respond-async is required; synchronous purge is not supported";
 
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final String PATIENT_PREFIX = "Patient/";
     private static final int MAX_ECHO = 100;
 
@@ -129,7 +127,7 @@ public final class PurgeRequestParser {
      *                                 id rule
      */
     public static String validatePatientId(String id) {
-        if (id == null || !FHIR_ID.matcher(id).matches()) {
+        if (!FhirIds.isValid(id)) {
             throw InvalidRequestException.badRequest("value", invalidIdMessage(id), null);
         }
         return id;
@@ -226,7 +224,7 @@ public final class PurgeRequestParser {
             issues.add(Issue.error("value", "'" + PATIENT_ID + "' is blank", valueAt));
             return null;
         }
-        if (!FHIR_ID.matcher(id).matches()) {
+        if (!FhirIds.isValid(id)) {
             issues.add(Issue.error("value", invalidIdMessage(id), valueAt));
             return null;
         }
@@ -241,7 +239,7 @@ public final class PurgeRequestParser {
             return null;
         }
         String id = ref.substring(PATIENT_PREFIX.length());
-        if (!FHIR_ID.matcher(id).matches()) {
+        if (!FhirIds.isValid(id)) {
             issues.add(Issue.error("value", invalidIdMessage(id) + " (in reference '" + echo(ref) + "')", valueAt));
             return null;
         }
