@@ -19,6 +19,8 @@ import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.StoreException;
 import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
+import com.fhirpurge.spi.contract.MutableClock;
+import com.fhirpurge.spi.contract.ScriptedEraser;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

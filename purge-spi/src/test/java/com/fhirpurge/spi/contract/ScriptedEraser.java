@@ -1,4 +1,4 @@
-package com.fhirpurge.core;
+package com.fhirpurge.spi.contract;
 
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceKey;
@@ -11,10 +11,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An eraser that delegates to a real one and runs test hooks around each hard delete, numbered from 1: to pause a
  * batch, fail it, or kill the worker after it committed.
  */
-final class ScriptedEraser implements ResourceEraser {
+public final class ScriptedEraser implements ResourceEraser {
 
     /** A hook around one hard-delete call. */
-    interface Hook {
+    public interface Hook {
+        /**
+         * Runs the hook.
+         *
+         * @param call  the hard-delete call number, from 1
+         * @param batch the batch
+         * @throws Exception anything; errors pass through as they are
+         */
         void run(int call, Collection<ResourceKey> batch) throws Exception;
     }
 
@@ -23,21 +30,43 @@ final class ScriptedEraser implements ResourceEraser {
     private volatile Hook before = (n, b) -> { };
     private volatile Hook after = (n, b) -> { };
 
-    ScriptedEraser(ResourceEraser delegate) {
+    /**
+     * Wraps an eraser.
+     *
+     * @param delegate the real eraser
+     */
+    public ScriptedEraser(ResourceEraser delegate) {
         this.delegate = delegate;
     }
 
-    ScriptedEraser before(Hook hook) {
+    /**
+     * Sets the hook run before each hard delete.
+     *
+     * @param hook the hook
+     * @return this
+     */
+    public ScriptedEraser before(Hook hook) {
         this.before = hook;
         return this;
     }
 
-    ScriptedEraser after(Hook hook) {
+    /**
+     * Sets the hook run after each hard delete committed.
+     *
+     * @param hook the hook
+     * @return this
+     */
+    public ScriptedEraser after(Hook hook) {
         this.after = hook;
         return this;
     }
 
-    int calls() {
+    /**
+     * Hard-delete calls so far.
+     *
+     * @return the count
+     */
+    public int calls() {
         return calls.get();
     }
 

@@ -1,4 +1,4 @@
-package com.fhirpurge.core;
+package com.fhirpurge.spi.contract;
 
 import java.time.Duration;
 import java.time.Instant;

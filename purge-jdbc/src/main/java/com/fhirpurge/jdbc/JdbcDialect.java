@@ -1,0 +1,115 @@
+package com.fhirpurge.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * What differs between databases, in three kinds of method: capability questions, whole statements for the
+ * operations that differ, and value binding. Extend {@link AnsiDialect} and override only what differs; never
+ * rewrite finished SQL text.
+ *
+ * <p>Implementations are immutable and thread-safe.
+ */
+public interface JdbcDialect {
+
+    /**
+     * A short name for logs and the schema resource, e.g. {@code postgresql}.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * Whether {@code SELECT ... FOR UPDATE SKIP LOCKED} is available; claims use a version-guarded update otherwise.
+     *
+     * @return {@code true} when supported
+     */
+    boolean supportsSkipLocked();
+
+    /**
+     * Whether {@code DELETE ... RETURNING column} reports the deleted rows (PostgreSQL, MariaDB 10.5+); otherwise
+     * the ids are selected before the delete, in the same transaction.
+     *
+     * @return {@code true} when supported
+     */
+    boolean supportsDeleteReturning();
+
+    /**
+     * The most values one {@link #inPredicate} may hold; batches are split to fit.
+     *
+     * @return at least 1
+     */
+    int maxInListSize();
+
+    /**
+     * Quotes a validated identifier.
+     *
+     * @param identifier a table or column name matching {@code [A-Za-z_][A-Za-z0-9_]*}
+     * @return the quoted identifier
+     */
+    String quote(String identifier);
+
+    /**
+     * The reference schema's DDL, each statement idempotent ({@code IF NOT EXISTS}).
+     *
+     * @param prefix the validated table prefix
+     * @return the statements in order
+     */
+    List<String> referenceSchemaDdl(String prefix);
+
+    /**
+     * The job repository's DDL, each statement idempotent.
+     *
+     * @param prefix the validated table prefix
+     * @return the statements in order
+     */
+    List<String> jobSchemaDdl(String prefix);
+
+    /**
+     * The suffix that locks the selected rows and skips rows other transactions hold, when
+     * {@link #supportsSkipLocked()}.
+     *
+     * @return e.g. {@code " FOR UPDATE SKIP LOCKED"}
+     */
+    String forUpdateSkipLocked();
+
+    /**
+     * The suffix that limits a query's rows to one bound parameter.
+     *
+     * @return e.g. {@code " LIMIT ?"}
+     */
+    String limitClause();
+
+    /**
+     * A predicate matching a column against {@code count} string values, bound by {@link #bindIn}.
+     *
+     * @param quotedColumn the quoted column
+     * @param count        the number of values, 1 to {@link #maxInListSize()}
+     * @return e.g. {@code "x" IN (?,?,?)} or {@code "x" = ANY(?)}
+     */
+    String inPredicate(String quotedColumn, int count);
+
+    /**
+     * Binds the values of an {@link #inPredicate}.
+     *
+     * @param connection the connection (for array creation)
+     * @param statement  the statement
+     * @param index      the first parameter index
+     * @param values     the values
+     * @return the next free parameter index
+     * @throws SQLException from the driver
+     */
+    int bindIn(Connection connection, PreparedStatement statement, int index, List<String> values)
+            throws SQLException;
+
+    /**
+     * Whether an exception means a retry of the same transaction may succeed (connection loss, deadlock,
+     * serialization failure, lock timeout).
+     *
+     * @param e the exception
+     * @return {@code true} when transient
+     */
+    boolean isTransient(SQLException e);
+}

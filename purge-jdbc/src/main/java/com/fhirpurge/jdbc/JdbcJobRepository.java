@@ -1,0 +1,494 @@
+package com.fhirpurge.jdbc;
+
+import com.fhirpurge.jdbc.internal.Sql;
+import com.fhirpurge.spi.DuplicateJobException;
+import com.fhirpurge.spi.JobKind;
+import com.fhirpurge.spi.JobRecord;
+import com.fhirpurge.spi.JobRepository;
+import com.fhirpurge.spi.Lease;
+import com.fhirpurge.spi.LeaseLostException;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.TaskControl;
+import com.fhirpurge.spi.TaskProgress;
+import com.fhirpurge.spi.TaskRecord;
+import com.fhirpurge.spi.TaskState;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/**
+ * Jobs, tasks and fenced leases in two tables ({@code <prefix>job}, {@code <prefix>task}; create them with
+ * {@link JdbcSchema#createJobSchema}).
+ *
+ * <p><b>Claims.</b> Where the database has {@code SKIP LOCKED} (PostgreSQL, MariaDB 10.6+, MySQL 8+), a claim
+ * locks the oldest runnable task row, skipping rows other nodes are claiming, and updates it in the same
+ * transaction: claimers never wait on each other. Elsewhere (H2) a claim reads a few candidates and takes the first
+ * whose {@code fence} is unchanged with one guarded {@code UPDATE ... WHERE fence = ?}; zero rows updated means
+ * another node won that task, not an error.
+ *
+ * <p><b>Fenced writes.</b> Heartbeat, checkpoint, finish and release are one {@code UPDATE} guarded by task id,
+ * state {@code PROCESSING}, owner and fence; zero rows updated is a {@link LeaseLostException}.
+ *
+ * <p>Times are stored as epoch microseconds (UTC), so no session or JVM time zone is ever involved; instants are
+ * kept to the microsecond.
+ *
+ * <p><b>Threading:</b> safe for concurrent use. <b>Errors:</b> {@link com.fhirpurge.spi.StoreException}.
+ */
+public final class JdbcJobRepository implements JobRepository {
+
+    private static final String COLUMNS = "task_id, job_id, ordinal, target, state, lease_owner, lease_until, fence, "
+            + "cancel_requested, error_reason, updated_at, total_count, erased_by_type, page_token, pass, pending";
+    private static final int CANDIDATES = 8;
+
+    private final Sql sql;
+    private final JdbcDialect dialect;
+    private final String job;
+    private final String task;
+    private final String taskColumns;
+    private final String runnable;
+
+    /**
+     * Creates a repository.
+     *
+     * @param dataSource the database
+     * @param dialect    its dialect
+     * @param prefix     the table prefix used with {@link JdbcSchema#createJobSchema}
+     */
+    public JdbcJobRepository(DataSource dataSource, JdbcDialect dialect, String prefix) {
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.sql = new Sql(Objects.requireNonNull(dataSource, "dataSource"), dialect);
+        String p = JdbcLayout.requirePrefix(prefix);
+        this.job = dialect.quote(p + "job");
+        this.task = dialect.quote(p + "task");
+        List<String> quoted = new ArrayList<>();
+        for (String column : COLUMNS.split(", ")) {
+            quoted.add(q(column));
+        }
+        this.taskColumns = String.join(", ", quoted);
+        this.runnable = "(" + q("state") + " = 'NEW' OR (" + q("state") + " = 'PROCESSING' AND " + q("lease_until")
+                + " <= ?))";
+    }
+
+    /**
+     * Creates a repository, detecting the dialect.
+     *
+     * @param dataSource the database
+     * @param prefix     the table prefix
+     * @return the repository
+     */
+    public static JdbcJobRepository create(DataSource dataSource, String prefix) {
+        return new JdbcJobRepository(dataSource, JdbcDialects.detect(dataSource), prefix);
+    }
+
+    private String q(String column) {
+        return dialect.quote(column);
+    }
+
+    @Override
+    public void create(JobRecord jobRecord, List<TaskRecord> tasks) {
+        sql.inTransaction("create job " + jobRecord.jobId(), c -> {
+            String insertJob = "INSERT INTO " + job + " (" + q("job_id") + ", " + q("kind") + ", " + q("created_at")
+                    + ", " + q("requested_by") + ", " + q("parameters") + ") VALUES (?, ?, ?, ?, ?)";
+            try (PreparedStatement ps = c.prepareStatement(insertJob)) {
+                ps.setString(1, jobRecord.jobId());
+                ps.setString(2, jobRecord.kind().name());
+                ps.setLong(3, JdbcResourceStore.micros(jobRecord.createdAt()));
+                ps.setString(4, jobRecord.requestedBy());
+                ps.setString(5, encodeMap(jobRecord.parameters()));
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+                    throw new DuplicateJobException(jobRecord.jobId());
+                }
+                throw e;
+            }
+            String insertTask = "INSERT INTO " + task + " (" + taskColumns + ", " + q("job_created_at")
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            try (PreparedStatement ps = c.prepareStatement(insertTask)) {
+                for (TaskRecord t : tasks) {
+                    if (!t.jobId().equals(jobRecord.jobId()) || t.state() != TaskState.NEW) {
+                        throw new IllegalArgumentException("Task " + t.taskId() + " is not a new task of job "
+                                + jobRecord.jobId());
+                    }
+                    bindTask(ps, t);
+                    ps.setLong(17, JdbcResourceStore.micros(jobRecord.createdAt()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    private void bindTask(PreparedStatement ps, TaskRecord t) throws SQLException {
+        ps.setString(1, t.taskId());
+        ps.setString(2, t.jobId());
+        ps.setInt(3, t.ordinal());
+        ps.setString(4, t.target());
+        ps.setString(5, t.state().name());
+        ps.setString(6, t.lease() == null ? null : t.lease().owner());
+        setNullableLong(ps, 7, t.lease() == null ? null : JdbcResourceStore.micros(t.lease().until()));
+        ps.setLong(8, t.lease() == null ? 0 : t.lease().fence());
+        ps.setBoolean(9, t.cancelRequested());
+        ps.setString(10, t.errorReason());
+        ps.setLong(11, JdbcResourceStore.micros(t.updatedAt()));
+        setNullableLong(ps, 12, t.progress().totalCount());
+        ps.setString(13, encodeCounts(t.progress().erasedByType()));
+        ps.setString(14, t.progress().cursor());
+        ps.setInt(15, t.progress().pass());
+        ps.setString(16, encodeKeys(t.progress().pending()));
+    }
+
+    private static void setNullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
+    }
+
+    @Override
+    public Optional<JobRecord> findJob(String jobId) {
+        return sql.read("find job " + jobId, c -> {
+            List<JobRecord> jobs = queryJobs(c, "SELECT " + q("job_id") + ", " + q("kind") + ", " + q("created_at")
+                    + ", " + q("requested_by") + ", " + q("parameters") + " FROM " + job + " WHERE " + q("job_id")
+                    + " = ?", jobId, null);
+            return jobs.stream().findFirst();
+        });
+    }
+
+    @Override
+    public List<JobRecord> listJobs(String afterJobId, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1");
+        }
+        return sql.read("list jobs", c -> queryJobs(c, "SELECT " + q("job_id") + ", " + q("kind") + ", "
+                + q("created_at") + ", " + q("requested_by") + ", " + q("parameters") + " FROM " + job
+                + (afterJobId == null ? "" : " WHERE " + q("job_id") + " > ?") + " ORDER BY " + q("job_id")
+                + dialect.limitClause(), afterJobId, limit));
+    }
+
+    private static List<JobRecord> queryJobs(Connection c, String s, String param, Integer limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            int i = 1;
+            if (param != null) {
+                ps.setString(i++, param);
+            }
+            if (limit != null) {
+                ps.setInt(i, limit);
+            }
+            List<JobRecord> jobs = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    jobs.add(new JobRecord(rs.getString(1), JobKind.valueOf(rs.getString(2)),
+                            JdbcResourceStore.instant(rs.getLong(3)), rs.getString(4), decodeMap(rs.getString(5))));
+                }
+            }
+            return jobs;
+        }
+    }
+
+    @Override
+    public List<TaskRecord> findTasks(String jobId) {
+        return sql.read("find tasks of job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + taskColumns + " FROM " + task + " WHERE "
+                    + q("job_id") + " = ? ORDER BY " + q("ordinal"))) {
+                ps.setString(1, jobId);
+                List<TaskRecord> tasks = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        tasks.add(readTask(rs));
+                    }
+                }
+                return tasks;
+            }
+        });
+    }
+
+    @Override
+    public Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil) {
+        return sql.inTransaction("claim a task", c -> dialect.supportsSkipLocked()
+                ? claimSkipLocked(c, owner, now, leaseUntil)
+                : claimGuarded(c, owner, now, leaseUntil));
+    }
+
+    private String candidatesSql() {
+        return "SELECT " + q("task_id") + ", " + q("fence") + " FROM " + task + " WHERE " + runnable + " ORDER BY "
+                + q("job_created_at") + ", " + q("job_id") + ", " + q("ordinal") + dialect.limitClause();
+    }
+
+    private Optional<TaskRecord> claimSkipLocked(Connection c, String owner, Instant now, Instant leaseUntil)
+            throws SQLException {
+        String taskId;
+        try (PreparedStatement ps = c.prepareStatement(candidatesSql() + dialect.forUpdateSkipLocked())) {
+            ps.setLong(1, JdbcResourceStore.micros(now));
+            ps.setInt(2, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                taskId = rs.getString(1);
+            }
+        }
+        takeLease(c, taskId, null, owner, now, leaseUntil);
+        return Optional.of(readTask(c, taskId));
+    }
+
+    private Optional<TaskRecord> claimGuarded(Connection c, String owner, Instant now, Instant leaseUntil)
+            throws SQLException {
+        while (true) {
+            Map<String, Long> candidates = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(candidatesSql())) {
+                ps.setLong(1, JdbcResourceStore.micros(now));
+                ps.setInt(2, CANDIDATES);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        candidates.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            if (candidates.isEmpty()) {
+                return Optional.empty();
+            }
+            for (Map.Entry<String, Long> candidate : candidates.entrySet()) {
+                if (takeLease(c, candidate.getKey(), candidate.getValue(), owner, now, leaseUntil)) {
+                    return Optional.of(readTask(c, candidate.getKey()));
+                }
+            }
+            c.commit();
+        }
+    }
+
+    /** Leases a task to {@code owner}, bumping the fence; guarded by the seen fence when one is given. */
+    private boolean takeLease(Connection c, String taskId, Long seenFence, String owner, Instant now,
+                              Instant leaseUntil) throws SQLException {
+        String s = "UPDATE " + task + " SET " + q("state") + " = 'PROCESSING', " + q("lease_owner") + " = ?, "
+                + q("lease_until") + " = ?, " + q("fence") + " = " + q("fence") + " + 1, " + q("error_reason")
+                + " = NULL, " + q("updated_at") + " = ? WHERE " + q("task_id") + " = ? AND " + runnable
+                + (seenFence == null ? "" : " AND " + q("fence") + " = ?");
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            ps.setString(1, owner);
+            ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
+            ps.setLong(3, JdbcResourceStore.micros(now));
+            ps.setString(4, taskId);
+            ps.setLong(5, JdbcResourceStore.micros(now));
+            if (seenFence != null) {
+                ps.setLong(6, seenFence);
+            }
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    @Override
+    public TaskControl heartbeat(String taskId, Lease lease, Instant newUntil, Instant now) {
+        return fenced("heartbeat", taskId, lease, q("lease_until") + " = ?",
+                ps -> ps.setLong(1, JdbcResourceStore.micros(newUntil)));
+    }
+
+    @Override
+    public TaskControl checkpoint(String taskId, Lease lease, TaskProgress progress, Instant now) {
+        return fenced("checkpoint", taskId, lease, progressAssignments(),
+                ps -> bindProgress(ps, progress, now));
+    }
+
+    @Override
+    public void finish(String taskId, Lease lease, TaskState finalState, TaskProgress progress, String errorReason,
+                       Instant now) {
+        if (finalState != TaskState.COMPLETED && finalState != TaskState.ERROR && finalState != TaskState.CANCELLED) {
+            throw new IllegalArgumentException("Not a final state: " + finalState);
+        }
+        fenced("finish", taskId, lease, progressAssignments() + ", " + q("state") + " = ?, " + q("error_reason")
+                + " = ?", ps -> {
+                    int i = bindProgress(ps, progress, now);
+                    ps.setString(i++, finalState.name());
+                    ps.setString(i, errorReason);
+                });
+    }
+
+    @Override
+    public void release(String taskId, Lease lease, Instant now) {
+        fenced("release", taskId, lease, q("lease_until") + " = ?",
+                ps -> ps.setLong(1, JdbcResourceStore.micros(now)));
+    }
+
+    private String progressAssignments() {
+        return q("total_count") + " = ?, " + q("erased_by_type") + " = ?, " + q("page_token") + " = ?, " + q("pass")
+                + " = ?, " + q("pending") + " = ?, " + q("updated_at") + " = ?";
+    }
+
+    private static int bindProgress(PreparedStatement ps, TaskProgress p, Instant now) throws SQLException {
+        setNullableLong(ps, 1, p.totalCount());
+        ps.setString(2, encodeCounts(p.erasedByType()));
+        ps.setString(3, p.cursor());
+        ps.setInt(4, p.pass());
+        ps.setString(5, encodeKeys(p.pending()));
+        ps.setLong(6, JdbcResourceStore.micros(now));
+        return 7;
+    }
+
+    /** Binds the assignments of a fenced update, starting at parameter 1. */
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private TaskControl fenced(String what, String taskId, Lease lease, String assignments, Binder binder) {
+        return sql.inTransaction(what + " of task " + taskId, c -> {
+            int params = countParameters(assignments);
+            String s = "UPDATE " + task + " SET " + assignments + " WHERE " + q("task_id") + " = ? AND " + q("state")
+                    + " = 'PROCESSING' AND " + q("lease_owner") + " = ? AND " + q("fence") + " = ?";
+            try (PreparedStatement ps = c.prepareStatement(s)) {
+                binder.bind(ps);
+                ps.setString(params + 1, taskId);
+                ps.setString(params + 2, lease.owner());
+                ps.setLong(params + 3, lease.fence());
+                if (ps.executeUpdate() != 1) {
+                    throw new LeaseLostException(taskId, lease.owner(), lease.fence());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + q("cancel_requested") + " FROM " + task
+                    + " WHERE " + q("task_id") + " = ?")) {
+                ps.setString(1, taskId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBoolean(1) ? TaskControl.CANCEL_REQUESTED : TaskControl.CONTINUE;
+                }
+            }
+        });
+    }
+
+    private static int countParameters(String sqlFragment) {
+        int n = 0;
+        for (int i = 0; i < sqlFragment.length(); i++) {
+            if (sqlFragment.charAt(i) == '?') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int requestCancel(String jobId, Instant now) {
+        return sql.inTransaction("cancel job " + jobId, c -> {
+            int changed;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + task + " SET " + q("state") + " = 'CANCELLED', "
+                    + q("updated_at") + " = ? WHERE " + q("job_id") + " = ? AND " + q("state") + " = 'NEW'")) {
+                ps.setLong(1, JdbcResourceStore.micros(now));
+                ps.setString(2, jobId);
+                changed = ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + task + " SET " + q("cancel_requested")
+                    + " = ?, " + q("updated_at") + " = ? WHERE " + q("job_id") + " = ? AND " + q("state")
+                    + " = 'PROCESSING' AND " + q("cancel_requested") + " = ?")) {
+                ps.setBoolean(1, true);
+                ps.setLong(2, JdbcResourceStore.micros(now));
+                ps.setString(3, jobId);
+                ps.setBoolean(4, false);
+                changed += ps.executeUpdate();
+            }
+            return changed;
+        });
+    }
+
+    private TaskRecord readTask(Connection c, String taskId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + taskColumns + " FROM " + task + " WHERE "
+                + q("task_id") + " = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return readTask(rs);
+            }
+        }
+    }
+
+    private static TaskRecord readTask(ResultSet rs) throws SQLException {
+        String owner = rs.getString(6);
+        long until = rs.getLong(7);
+        Lease lease = owner == null ? null : new Lease(owner, JdbcResourceStore.instant(until), rs.getLong(8));
+        long total = rs.getLong(12);
+        Long totalCount = rs.wasNull() ? null : total;
+        TaskProgress progress = new TaskProgress(totalCount, decodeCounts(rs.getString(13)), rs.getString(14),
+                rs.getInt(15), decodeKeys(rs.getString(16)));
+        return new TaskRecord(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
+                TaskState.valueOf(rs.getString(5)), lease, progress, rs.getBoolean(9), rs.getString(10),
+                JdbcResourceStore.instant(rs.getLong(11)));
+    }
+
+    // Text encodings of the structured columns. Ids may hold any character, so they are URL-encoded.
+
+    static String encodeCounts(Map<String, Long> counts) {
+        StringBuilder sb = new StringBuilder();
+        counts.forEach((type, n) -> sb.append(sb.length() == 0 ? "" : ";").append(type).append('=').append(n));
+        return sb.toString();
+    }
+
+    static Map<String, Long> decodeCounts(String text) {
+        Map<String, Long> counts = new TreeMap<>();
+        if (text != null && !text.isEmpty()) {
+            for (String entry : text.split(";")) {
+                int eq = entry.indexOf('=');
+                counts.put(entry.substring(0, eq), Long.parseLong(entry.substring(eq + 1)));
+            }
+        }
+        return counts;
+    }
+
+    static String encodeKeys(List<ResourceKey> keys) {
+        StringBuilder sb = new StringBuilder();
+        for (ResourceKey k : keys) {
+            sb.append(sb.length() == 0 ? "" : "\n").append(k.type()).append('/').append(encode(k.id()));
+        }
+        return sb.toString();
+    }
+
+    static List<ResourceKey> decodeKeys(String text) {
+        List<ResourceKey> keys = new ArrayList<>();
+        if (text != null && !text.isEmpty()) {
+            for (String line : text.split("\n")) {
+                int slash = line.indexOf('/');
+                keys.add(ResourceKey.of(line.substring(0, slash), decode(line.substring(slash + 1))));
+            }
+        }
+        return keys;
+    }
+
+    static String encodeMap(Map<String, String> map) {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(map).forEach((k, v) ->
+                sb.append(sb.length() == 0 ? "" : "&").append(encode(k)).append('=').append(encode(v)));
+        return sb.toString();
+    }
+
+    static Map<String, String> decodeMap(String text) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (text != null && !text.isEmpty()) {
+            for (String pair : text.split("&")) {
+                int eq = pair.indexOf('=');
+                map.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+            }
+        }
+        return map;
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,736 @@
+package com.fhirpurge.jdbc;
+
+import com.fhirpurge.jdbc.JdbcLayout.IndexTable;
+import com.fhirpurge.jdbc.JdbcLayout.ReferenceTable;
+import com.fhirpurge.jdbc.JdbcLayout.ResourceTable;
+import com.fhirpurge.jdbc.internal.Sql;
+import com.fhirpurge.spi.CompartmentParam;
+import com.fhirpurge.spi.CompartmentScope;
+import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.IndexedReference;
+import com.fhirpurge.spi.ResourceEraser;
+import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourcePage;
+import com.fhirpurge.spi.ResourceReader;
+import com.fhirpurge.spi.ResourceWrite;
+import com.fhirpurge.spi.ResourceWriter;
+import com.fhirpurge.spi.StoredResource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Every resource role of the SPI over JDBC, on the tables a {@link JdbcLayout} describes.
+ *
+ * <p><b>Erasing.</b> A batch is grouped by resource type and erased in one transaction: reference index rows,
+ * further index tables, history, then the current row, each a single statement per type with the ids bound as one
+ * array ({@code = ANY(?)} on PostgreSQL) or an {@code IN} list sized to the dialect's limit. Where the database
+ * reports deleted rows ({@code DELETE ... RETURNING}) no extra query is made; elsewhere the ids present are selected
+ * first, in the same transaction.
+ *
+ * <p><b>Finding.</b> Compartment members are read from the reference index: one index range on the owner
+ * ({@code target_id, target_type}), filtered by the member types' parameters, ordered by source type and id, and
+ * paged by keyset (the page token is the last source key), so a page costs the same wherever it starts and erased
+ * pages are never re-read. The owner resource itself comes first.
+ *
+ * <p><b>Threading:</b> safe for concurrent use; every call takes its own connection from the {@link DataSource}.
+ * <b>Errors:</b> {@link com.fhirpurge.spi.StoreException} carrying the SQL state, transient when the dialect says so.
+ */
+public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader {
+
+    private static final String OWNER_DONE = "o";
+    private static final String MEMBER_CURSOR = "m:";
+
+    private final Sql sql;
+    private final JdbcDialect dialect;
+    private final JdbcLayout layout;
+
+    /**
+     * Creates a store.
+     *
+     * @param dataSource the database
+     * @param layout     where resources live
+     * @param dialect    the database's dialect
+     */
+    public JdbcResourceStore(DataSource dataSource, JdbcLayout layout, JdbcDialect dialect) {
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.layout = Objects.requireNonNull(layout, "layout");
+        this.sql = new Sql(Objects.requireNonNull(dataSource, "dataSource"), dialect);
+    }
+
+    /**
+     * Creates a store, detecting the dialect from the database.
+     *
+     * @param dataSource the database
+     * @param layout     where resources live
+     * @return the store
+     */
+    public static JdbcResourceStore create(DataSource dataSource, JdbcLayout layout) {
+        return new JdbcResourceStore(dataSource, layout, JdbcDialects.detect(dataSource));
+    }
+
+    /**
+     * The layout this store works on.
+     *
+     * @return the layout
+     */
+    public JdbcLayout layout() {
+        return layout;
+    }
+
+    private String q(String identifier) {
+        return dialect.quote(identifier);
+    }
+
+    private String table(ResourceTable t, String type) {
+        return q(t.tableFor(type));
+    }
+
+    /** {@code "type_col" = ? AND } for shared tables, empty for per-type tables. */
+    private String typeAnd(String typeColumn) {
+        return typeColumn == null ? "" : q(typeColumn) + " = ? AND ";
+    }
+
+    private static int bindType(PreparedStatement ps, int index, String typeColumn, String type) throws SQLException {
+        if (typeColumn == null) {
+            return index;
+        }
+        ps.setString(index, type);
+        return index + 1;
+    }
+
+    // ------------------------------------------------------------------------------------------------ finding
+
+    @Override
+    public ResourcePage findMembers(CompartmentScope scope, String pageToken, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        ResourceKey after = decodeToken(pageToken);
+        return sql.read("find compartment members of " + scope.owner(), c -> {
+            List<ResourceKey> items = new ArrayList<>(limit);
+            if (pageToken == null && currentExists(c, scope.owner())) {
+                items.add(scope.owner());
+            }
+            int wanted = limit - items.size();
+            if (wanted == 0) {
+                return new ResourcePage(items, OWNER_DONE);
+            }
+            List<ResourceKey> members = memberPage(c, scope, after, wanted + 1);
+            boolean more = members.size() > wanted;
+            items.addAll(more ? members.subList(0, wanted) : members);
+            String next = more ? MEMBER_CURSOR + items.get(items.size() - 1) : null;
+            return new ResourcePage(items, next);
+        });
+    }
+
+    private static ResourceKey decodeToken(String token) {
+        if (token == null || token.equals(OWNER_DONE)) {
+            return null;
+        }
+        if (!token.startsWith(MEMBER_CURSOR)) {
+            throw new IllegalArgumentException("Not a page token of this store: '" + token + "'");
+        }
+        return ResourceKey.parse(token.substring(MEMBER_CURSOR.length()));
+    }
+
+    private List<ResourceKey> memberPage(Connection c, CompartmentScope scope, ResourceKey after, int rows)
+            throws SQLException {
+        ReferenceTable r = layout.references();
+        StringBuilder s = new StringBuilder("SELECT DISTINCT ").append(q(r.sourceTypeColumn())).append(", ")
+                .append(q(r.sourceIdColumn())).append(" FROM ").append(q(r.table())).append(" WHERE ");
+        appendMembership(s, scope);
+        if (after != null) {
+            s.append(" AND (").append(q(r.sourceTypeColumn())).append(" > ? OR (").append(q(r.sourceTypeColumn()))
+                    .append(" = ? AND ").append(q(r.sourceIdColumn())).append(" > ?))");
+        }
+        s.append(" ORDER BY ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
+                .append(dialect.limitClause());
+        try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+            int i = bindMembership(ps, 1, scope);
+            if (after != null) {
+                ps.setString(i++, after.type());
+                ps.setString(i++, after.type());
+                ps.setString(i++, after.id());
+            }
+            ps.setInt(i, rows);
+            List<ResourceKey> keys = new ArrayList<>(rows);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
+                }
+            }
+            return keys;
+        }
+    }
+
+    /** Rows pointing at the owner through a member parameter of the source's type, the owner itself excluded. */
+    private void appendMembership(StringBuilder s, CompartmentScope scope) {
+        ReferenceTable r = layout.references();
+        s.append(q(r.targetIdColumn())).append(" = ? AND ").append(q(r.targetTypeColumn())).append(" = ? AND (");
+        boolean first = true;
+        for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
+            s.append(first ? "(" : " OR (").append(q(r.sourceTypeColumn())).append(" = ? AND ")
+                    .append(q(r.paramColumn())).append(" IN (");
+            for (int i = 0; i < e.getValue().size(); i++) {
+                s.append(i == 0 ? "?" : ",?");
+            }
+            s.append("))");
+            first = false;
+        }
+        s.append(") AND NOT (").append(q(r.sourceTypeColumn())).append(" = ? AND ").append(q(r.sourceIdColumn()))
+                .append(" = ?)");
+    }
+
+    private static int bindMembership(PreparedStatement ps, int index, CompartmentScope scope) throws SQLException {
+        int i = index;
+        ps.setString(i++, scope.ownerId());
+        ps.setString(i++, scope.definition().code());
+        for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
+            ps.setString(i++, e.getKey());
+            for (CompartmentParam p : e.getValue()) {
+                ps.setString(i++, p.name());
+            }
+        }
+        ps.setString(i++, scope.definition().code());
+        ps.setString(i++, scope.ownerId());
+        return i;
+    }
+
+    private boolean currentExists(Connection c, ResourceKey key) throws SQLException {
+        ResourceTable t = layout.current();
+        String s = "SELECT 1 FROM " + table(t, key.type()) + " WHERE " + typeAnd(t.typeColumn()) + q(t.idColumn())
+                + " = ?";
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            int i = bindType(ps, 1, t.typeColumn(), key.type());
+            ps.setString(i, key.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    @Override
+    public long countMembers(CompartmentScope scope) {
+        return sql.read("count compartment members of " + scope.owner(), c -> {
+            ReferenceTable r = layout.references();
+            StringBuilder s = new StringBuilder("SELECT COUNT(*) FROM (SELECT DISTINCT ")
+                    .append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn())).append(" FROM ")
+                    .append(q(r.table())).append(" WHERE ");
+            appendMembership(s, scope);
+            s.append(") m");
+            long count;
+            try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+                bindMembership(ps, 1, scope);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    count = rs.getLong(1);
+                }
+            }
+            return count + (currentExists(c, scope.owner()) ? 1 : 0);
+        });
+    }
+
+    @Override
+    public List<IndexedReference> findReferrers(Collection<ResourceKey> targets, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        Map<String, List<String>> byType = groupByType(targets);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        ReferenceTable r = layout.references();
+        return sql.read("find referrers", c -> {
+            StringBuilder s = new StringBuilder("SELECT ").append(q(r.sourceTypeColumn())).append(", ")
+                    .append(q(r.sourceIdColumn())).append(", ").append(q(r.paramColumn())).append(", ")
+                    .append(q(r.targetTypeColumn())).append(", ").append(q(r.targetIdColumn())).append(" FROM ")
+                    .append(q(r.table())).append(" WHERE (");
+            boolean first = true;
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                s.append(first ? "(" : " OR (").append(q(r.targetTypeColumn())).append(" = ? AND ")
+                        .append(dialect.inPredicate(q(r.targetIdColumn()), e.getValue().size())).append(')');
+                first = false;
+            }
+            s.append(')');
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                s.append(" AND NOT (").append(q(r.sourceTypeColumn())).append(" = ? AND ")
+                        .append(dialect.inPredicate(q(r.sourceIdColumn()), e.getValue().size())).append(')');
+            }
+            s.append(" ORDER BY 1, 2, 3, 4, 5").append(dialect.limitClause());
+            try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+                int i = 1;
+                for (int pass = 0; pass < 2; pass++) {
+                    for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                        ps.setString(i++, e.getKey());
+                        i = dialect.bindIn(c, ps, i, e.getValue());
+                    }
+                }
+                ps.setInt(i, limit);
+                List<IndexedReference> rows = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new IndexedReference(ResourceKey.of(rs.getString(1), rs.getString(2)),
+                                rs.getString(3), ResourceKey.of(rs.getString(4), rs.getString(5))));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ erasing
+
+    @Override
+    public List<ResourceKey> hardDelete(Collection<ResourceKey> batch) {
+        Map<String, List<String>> byType = groupByType(batch);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> erased = sql.inTransaction("hard delete of " + batch.size() + " resources", c -> {
+            Set<ResourceKey> touched = new HashSet<>();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                for (List<String> ids : chunks(e.getValue())) {
+                    String type = e.getKey();
+                    ReferenceTable r = layout.references();
+                    deleteRows(c, q(r.table()), r.sourceTypeColumn(), r.sourceIdColumn(), type, ids, touched);
+                    for (IndexTable x : layout.extraIndexTables()) {
+                        deleteRows(c, q(x.tableFor(type)), x.typeColumn(), x.idColumn(), type, ids, touched);
+                    }
+                    ResourceTable h = layout.history();
+                    deleteRows(c, table(h, type), h.typeColumn(), h.idColumn(), type, ids, touched);
+                    ResourceTable cur = layout.current();
+                    deleteRows(c, table(cur, type), cur.typeColumn(), cur.idColumn(), type, ids, touched);
+                }
+            }
+            return touched;
+        });
+        return inBatchOrder(batch, erased);
+    }
+
+    /** Deletes a resource type's rows for some ids, adding the ids that had rows to {@code touched}. */
+    private void deleteRows(Connection c, String quotedTable, String typeColumn, String idColumn, String type,
+                            List<String> ids, Set<ResourceKey> touched) throws SQLException {
+        String where = " WHERE " + typeAnd(typeColumn) + dialect.inPredicate(q(idColumn), ids.size());
+        if (dialect.supportsDeleteReturning()) {
+            String s = "DELETE FROM " + quotedTable + where + " RETURNING " + q(idColumn);
+            try (PreparedStatement ps = c.prepareStatement(s)) {
+                dialect.bindIn(c, ps, bindType(ps, 1, typeColumn, type), ids);
+                collectIds(ps, type, touched);
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT " + q(idColumn) + " FROM " + quotedTable
+                + where)) {
+            dialect.bindIn(c, ps, bindType(ps, 1, typeColumn, type), ids);
+            collectIds(ps, type, touched);
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + quotedTable + where)) {
+            dialect.bindIn(c, ps, bindType(ps, 1, typeColumn, type), ids);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void collectIds(PreparedStatement ps, String type, Set<ResourceKey> into) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                into.add(ResourceKey.of(type, rs.getString(1)));
+            }
+        }
+    }
+
+    @Override
+    public List<ResourceKey> softDelete(Collection<ResourceKey> batch, Instant at) {
+        Objects.requireNonNull(at, "at");
+        Map<String, List<String>> byType = groupByType(batch);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> deleted = sql.inTransaction("soft delete of " + batch.size() + " resources", c -> {
+            Set<ResourceKey> live = new HashSet<>();
+            ResourceTable cur = layout.current();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                String type = e.getKey();
+                for (List<String> ids : chunks(e.getValue())) {
+                    String where = " WHERE " + typeAnd(cur.typeColumn())
+                            + dialect.inPredicate(q(cur.idColumn()), ids.size()) + " AND " + q(cur.deletedColumn())
+                            + " = ?";
+                    List<String> liveIds = new ArrayList<>();
+                    try (PreparedStatement ps = c.prepareStatement("SELECT " + q(cur.idColumn()) + " FROM "
+                            + table(cur, type) + where + " FOR UPDATE")) {
+                        int i = dialect.bindIn(c, ps, bindType(ps, 1, cur.typeColumn(), type), ids);
+                        ps.setBoolean(i, false);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                liveIds.add(rs.getString(1));
+                            }
+                        }
+                    }
+                    if (liveIds.isEmpty()) {
+                        continue;
+                    }
+                    copyToHistory(c, type, liveIds);
+                    String update = "UPDATE " + table(cur, type) + " SET " + q(cur.versionColumn()) + " = "
+                            + q(cur.versionColumn()) + " + 1, " + q(cur.deletedColumn()) + " = ?, "
+                            + q(cur.lastUpdatedColumn()) + " = ?, " + q(cur.contentColumn()) + " = NULL WHERE "
+                            + typeAnd(cur.typeColumn()) + dialect.inPredicate(q(cur.idColumn()), liveIds.size());
+                    try (PreparedStatement ps = c.prepareStatement(update)) {
+                        ps.setBoolean(1, true);
+                        ps.setLong(2, micros(at));
+                        dialect.bindIn(c, ps, bindType(ps, 3, cur.typeColumn(), type), liveIds);
+                        ps.executeUpdate();
+                    }
+                    for (String id : liveIds) {
+                        live.add(ResourceKey.of(type, id));
+                    }
+                }
+            }
+            return live;
+        });
+        return inBatchOrder(batch, deleted);
+    }
+
+    /** Copies the current rows of some resources into the history table. */
+    private void copyToHistory(Connection c, String type, List<String> ids) throws SQLException {
+        ResourceTable cur = layout.current();
+        ResourceTable h = layout.history();
+        StringBuilder s = new StringBuilder("INSERT INTO ").append(table(h, type)).append(" (");
+        if (h.typeColumn() != null) {
+            s.append(q(h.typeColumn())).append(", ");
+        }
+        s.append(q(h.idColumn())).append(", ").append(q(h.versionColumn())).append(", ")
+                .append(q(h.deletedColumn())).append(", ").append(q(h.lastUpdatedColumn())).append(", ")
+                .append(q(h.contentColumn())).append(") SELECT ");
+        if (h.typeColumn() != null) {
+            s.append(cur.typeColumn() != null ? q(cur.typeColumn()) : "?").append(", ");
+        }
+        s.append(q(cur.idColumn())).append(", ").append(q(cur.versionColumn())).append(", ")
+                .append(q(cur.deletedColumn())).append(", ").append(q(cur.lastUpdatedColumn())).append(", ")
+                .append(q(cur.contentColumn())).append(" FROM ").append(table(cur, type)).append(" WHERE ")
+                .append(typeAnd(cur.typeColumn())).append(dialect.inPredicate(q(cur.idColumn()), ids.size()));
+        try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+            int i = 1;
+            if (h.typeColumn() != null && cur.typeColumn() == null) {
+                ps.setString(i++, type);
+            }
+            dialect.bindIn(c, ps, bindType(ps, i, cur.typeColumn(), type), ids);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public List<ResourceKey> purgeHistory(Collection<ResourceKey> batch) {
+        Map<String, List<String>> byType = groupByType(batch);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> purged = sql.inTransaction("purge history of " + batch.size() + " resources", c -> {
+            Set<ResourceKey> touched = new HashSet<>();
+            ResourceTable h = layout.history();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                for (List<String> ids : chunks(e.getValue())) {
+                    deleteRows(c, table(h, e.getKey()), h.typeColumn(), h.idColumn(), e.getKey(), ids, touched);
+                }
+            }
+            return touched;
+        });
+        return inBatchOrder(batch, purged);
+    }
+
+    // ------------------------------------------------------------------------------------------------ writing
+
+    @Override
+    public List<Long> write(List<ResourceWrite> writes) {
+        if (writes.isEmpty()) {
+            return List.of();
+        }
+        return sql.inTransaction("write of " + writes.size() + " resources", c -> {
+            List<Long> versions = new ArrayList<>(writes.size());
+            List<ResourceWrite> segment = new ArrayList<>();
+            Set<ResourceKey> inSegment = new HashSet<>();
+            for (ResourceWrite w : writes) {
+                if (!inSegment.add(w.key())) {
+                    versions.addAll(writeSegment(c, segment));
+                    segment.clear();
+                    inSegment.clear();
+                    inSegment.add(w.key());
+                }
+                segment.add(w);
+            }
+            versions.addAll(writeSegment(c, segment));
+            return versions;
+        });
+    }
+
+    /** Writes versions of distinct resources, a handful of batched statements per resource type. */
+    private List<Long> writeSegment(Connection c, List<ResourceWrite> writes) throws SQLException {
+        Map<ResourceKey, Long> versionOf = new HashMap<>();
+        Map<String, List<ResourceWrite>> byType = new LinkedHashMap<>();
+        for (ResourceWrite w : writes) {
+            byType.computeIfAbsent(w.key().type(), t -> new ArrayList<>()).add(w);
+        }
+        for (Map.Entry<String, List<ResourceWrite>> e : byType.entrySet()) {
+            String type = e.getKey();
+            List<String> ids = e.getValue().stream().map(w -> w.key().id()).toList();
+            Map<String, Long> current = new HashMap<>();
+            Map<String, Long> highestPast = new HashMap<>();
+            for (List<String> chunk : chunks(ids)) {
+                current.putAll(versions(c, layout.current(), type, chunk, true));
+            }
+            List<String> fresh = ids.stream().filter(id -> !current.containsKey(id)).toList();
+            for (List<String> chunk : chunks(fresh)) {
+                highestPast.putAll(versions(c, layout.history(), type, chunk, false));
+            }
+            List<String> existing = ids.stream().filter(current::containsKey).toList();
+            for (List<String> chunk : chunks(existing)) {
+                copyToHistory(c, type, chunk);
+            }
+            List<ResourceWrite> inserts = new ArrayList<>();
+            List<ResourceWrite> updates = new ArrayList<>();
+            for (ResourceWrite w : e.getValue()) {
+                String id = w.key().id();
+                long version = current.containsKey(id) ? current.get(id) + 1 : highestPast.getOrDefault(id, 0L) + 1;
+                versionOf.put(w.key(), version);
+                (current.containsKey(id) ? updates : inserts).add(w);
+            }
+            insertCurrent(c, type, inserts, versionOf);
+            updateCurrent(c, type, updates, versionOf);
+            for (List<String> chunk : chunks(existing)) {
+                ReferenceTable r = layout.references();
+                deleteRows(c, q(r.table()), r.sourceTypeColumn(), r.sourceIdColumn(), type, chunk, new HashSet<>());
+            }
+        }
+        insertReferences(c, writes);
+        List<Long> result = new ArrayList<>(writes.size());
+        for (ResourceWrite w : writes) {
+            result.add(versionOf.get(w.key()));
+        }
+        return result;
+    }
+
+    /** The highest version per id in a table; locks current rows. */
+    private Map<String, Long> versions(Connection c, ResourceTable t, String type, List<String> ids, boolean lock)
+            throws SQLException {
+        String s = "SELECT " + q(t.idColumn()) + ", MAX(" + q(t.versionColumn()) + ") FROM " + table(t, type)
+                + " WHERE " + typeAnd(t.typeColumn()) + dialect.inPredicate(q(t.idColumn()), ids.size())
+                + " GROUP BY " + q(t.idColumn());
+        if (lock) {
+            s = "SELECT " + q(t.idColumn()) + ", " + q(t.versionColumn()) + " FROM " + table(t, type) + " WHERE "
+                    + typeAnd(t.typeColumn()) + dialect.inPredicate(q(t.idColumn()), ids.size()) + " FOR UPDATE";
+        }
+        Map<String, Long> result = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            dialect.bindIn(c, ps, bindType(ps, 1, t.typeColumn(), type), ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return result;
+    }
+
+    private void insertCurrent(Connection c, String type, List<ResourceWrite> writes, Map<ResourceKey, Long> versions)
+            throws SQLException {
+        if (writes.isEmpty()) {
+            return;
+        }
+        ResourceTable t = layout.current();
+        StringBuilder s = new StringBuilder("INSERT INTO ").append(table(t, type)).append(" (");
+        if (t.typeColumn() != null) {
+            s.append(q(t.typeColumn())).append(", ");
+        }
+        s.append(q(t.idColumn())).append(", ").append(q(t.versionColumn())).append(", ").append(q(t.deletedColumn()))
+                .append(", ").append(q(t.lastUpdatedColumn())).append(", ").append(q(t.contentColumn()))
+                .append(") VALUES (").append(t.typeColumn() != null ? "?, " : "").append("?, ?, ?, ?, ?)");
+        try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+            for (ResourceWrite w : writes) {
+                int i = bindType(ps, 1, t.typeColumn(), type);
+                ps.setString(i++, w.key().id());
+                ps.setLong(i++, versions.get(w.key()));
+                ps.setBoolean(i++, false);
+                ps.setLong(i++, micros(w.lastUpdated()));
+                ps.setString(i, w.json());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void updateCurrent(Connection c, String type, List<ResourceWrite> writes, Map<ResourceKey, Long> versions)
+            throws SQLException {
+        if (writes.isEmpty()) {
+            return;
+        }
+        ResourceTable t = layout.current();
+        String s = "UPDATE " + table(t, type) + " SET " + q(t.versionColumn()) + " = ?, " + q(t.deletedColumn())
+                + " = ?, " + q(t.lastUpdatedColumn()) + " = ?, " + q(t.contentColumn()) + " = ? WHERE "
+                + typeAnd(t.typeColumn()) + q(t.idColumn()) + " = ?";
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            for (ResourceWrite w : writes) {
+                ps.setLong(1, versions.get(w.key()));
+                ps.setBoolean(2, false);
+                ps.setLong(3, micros(w.lastUpdated()));
+                ps.setString(4, w.json());
+                int i = bindType(ps, 5, t.typeColumn(), type);
+                ps.setString(i, w.key().id());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void insertReferences(Connection c, List<ResourceWrite> writes) throws SQLException {
+        ReferenceTable r = layout.references();
+        String s = "INSERT INTO " + q(r.table()) + " (" + q(r.sourceTypeColumn()) + ", " + q(r.sourceIdColumn())
+                + ", " + q(r.paramColumn()) + ", " + q(r.targetTypeColumn()) + ", " + q(r.targetIdColumn())
+                + ") VALUES (?, ?, ?, ?, ?)";
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            int pending = 0;
+            for (ResourceWrite w : writes) {
+                for (IndexedReference ref : new LinkedHashSet<>(w.references())) {
+                    ps.setString(1, ref.source().type());
+                    ps.setString(2, ref.source().id());
+                    ps.setString(3, ref.paramName());
+                    ps.setString(4, ref.target().type());
+                    ps.setString(5, ref.target().id());
+                    ps.addBatch();
+                    if (++pending == 1000) {
+                        ps.executeBatch();
+                        pending = 0;
+                    }
+                }
+            }
+            if (pending > 0) {
+                ps.executeBatch();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    @Override
+    public Optional<StoredResource> read(ResourceKey key) {
+        return sql.read("read " + key, c -> {
+            List<StoredResource> rows = versionsOf(c, layout.current(), key, 1);
+            return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        });
+    }
+
+    @Override
+    public List<StoredResource> history(ResourceKey key, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        return sql.read("read history of " + key, c -> {
+            List<StoredResource> all = new ArrayList<>(versionsOf(c, layout.current(), key, 1));
+            if (all.size() < limit) {
+                all.addAll(versionsOf(c, layout.history(), key, limit - all.size()));
+            }
+            return all;
+        });
+    }
+
+    private List<StoredResource> versionsOf(Connection c, ResourceTable t, ResourceKey key, int limit)
+            throws SQLException {
+        String s = "SELECT " + q(t.versionColumn()) + ", " + q(t.deletedColumn()) + ", " + q(t.lastUpdatedColumn())
+                + ", " + q(t.contentColumn()) + " FROM " + table(t, key.type()) + " WHERE " + typeAnd(t.typeColumn())
+                + q(t.idColumn()) + " = ? ORDER BY " + q(t.versionColumn()) + " DESC" + dialect.limitClause();
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            int i = bindType(ps, 1, t.typeColumn(), key.type());
+            ps.setString(i++, key.id());
+            ps.setInt(i, limit);
+            List<StoredResource> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    boolean deleted = rs.getBoolean(2);
+                    rows.add(new StoredResource(key, rs.getLong(1), instant(rs.getLong(3)), deleted,
+                            rs.getString(4)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    @Override
+    public Footprint footprint(ResourceKey key) {
+        return sql.read("footprint of " + key, c -> {
+            ResourceTable cur = layout.current();
+            ResourceTable h = layout.history();
+            ReferenceTable r = layout.references();
+            long current = countRows(c, table(cur, key.type()), cur.typeColumn(), cur.idColumn(), key);
+            long history = countRows(c, table(h, key.type()), h.typeColumn(), h.idColumn(), key);
+            long index = countRows(c, q(r.table()), r.sourceTypeColumn(), r.sourceIdColumn(), key);
+            for (IndexTable x : layout.extraIndexTables()) {
+                index += countRows(c, q(x.tableFor(key.type())), x.typeColumn(), x.idColumn(), key);
+            }
+            return new Footprint(current, history, index);
+        });
+    }
+
+    private long countRows(Connection c, String quotedTable, String typeColumn, String idColumn, ResourceKey key)
+            throws SQLException {
+        String s = "SELECT COUNT(*) FROM " + quotedTable + " WHERE " + typeAnd(typeColumn) + q(idColumn) + " = ?";
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            int i = bindType(ps, 1, typeColumn, key.type());
+            ps.setString(i, key.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static Map<String, List<String>> groupByType(Collection<ResourceKey> keys) {
+        Map<String, List<String>> byType = new LinkedHashMap<>();
+        for (ResourceKey k : new LinkedHashSet<>(keys)) {
+            byType.computeIfAbsent(k.type(), t -> new ArrayList<>()).add(k.id());
+        }
+        return byType;
+    }
+
+    private List<List<String>> chunks(List<String> ids) {
+        int size = dialect.maxInListSize();
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += size) {
+            chunks.add(ids.subList(i, Math.min(ids.size(), i + size)));
+        }
+        return chunks;
+    }
+
+    private static List<ResourceKey> inBatchOrder(Collection<ResourceKey> batch, Set<ResourceKey> hit) {
+        List<ResourceKey> ordered = new ArrayList<>();
+        for (ResourceKey k : new LinkedHashSet<>(batch)) {
+            if (hit.contains(k)) {
+                ordered.add(k);
+            }
+        }
+        return ordered;
+    }
+
+    static long micros(Instant at) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+    }
+
+    static Instant instant(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+    }
+}

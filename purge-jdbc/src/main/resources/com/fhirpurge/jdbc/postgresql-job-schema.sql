@@ -1,0 +1,29 @@
+-- fhir-purge job repository, PostgreSQL. Idempotent. Times are epoch microseconds (UTC).
+CREATE TABLE IF NOT EXISTS "${prefix}job" (
+    "job_id"       VARCHAR(64)  COLLATE "C" NOT NULL PRIMARY KEY,
+    "kind"         VARCHAR(32)  NOT NULL,
+    "created_at"   BIGINT       NOT NULL,
+    "requested_by" VARCHAR(512),
+    "parameters"   TEXT         NOT NULL
+);
+CREATE TABLE IF NOT EXISTS "${prefix}task" (
+    "task_id"          VARCHAR(128) COLLATE "C" NOT NULL PRIMARY KEY,
+    "job_id"           VARCHAR(64)  COLLATE "C" NOT NULL,
+    "job_created_at"   BIGINT       NOT NULL,
+    "ordinal"          INTEGER      NOT NULL,
+    "target"           VARCHAR(256) NOT NULL,
+    "state"            VARCHAR(16)  NOT NULL,
+    "lease_owner"      VARCHAR(128),
+    "lease_until"      BIGINT,
+    "fence"            BIGINT       NOT NULL,
+    "cancel_requested" BOOLEAN      NOT NULL,
+    "error_reason"     TEXT,
+    "updated_at"       BIGINT       NOT NULL,
+    "total_count"      BIGINT,
+    "erased_by_type"   TEXT         NOT NULL,
+    "page_token"       TEXT,
+    "pass"             INTEGER      NOT NULL,
+    "pending"          TEXT         NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "${prefix}task_job" ON "${prefix}task" ("job_id", "ordinal");
+CREATE INDEX IF NOT EXISTS "${prefix}task_runnable" ON "${prefix}task" ("state", "lease_until");

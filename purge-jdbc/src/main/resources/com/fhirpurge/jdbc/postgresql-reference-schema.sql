@@ -1,0 +1,32 @@
+-- fhir-purge reference schema, PostgreSQL. Idempotent. ${prefix} is the table prefix.
+-- Natural composite keys: a batch delete is one index range per resource and no surrogate index is maintained.
+-- COLLATE "C": ids compare and sort byte-wise, exactly and fast.
+CREATE TABLE IF NOT EXISTS "${prefix}resource" (
+    "res_type"     VARCHAR(64)  COLLATE "C" NOT NULL,
+    "res_id"       VARCHAR(128) COLLATE "C" NOT NULL,
+    "version"      BIGINT       NOT NULL,
+    "deleted"      BOOLEAN      NOT NULL,
+    "last_updated" BIGINT       NOT NULL,
+    "content"      TEXT,
+    PRIMARY KEY ("res_type", "res_id")
+);
+CREATE TABLE IF NOT EXISTS "${prefix}resource_history" (
+    "res_type"     VARCHAR(64)  COLLATE "C" NOT NULL,
+    "res_id"       VARCHAR(128) COLLATE "C" NOT NULL,
+    "version"      BIGINT       NOT NULL,
+    "deleted"      BOOLEAN      NOT NULL,
+    "last_updated" BIGINT       NOT NULL,
+    "content"      TEXT,
+    PRIMARY KEY ("res_type", "res_id", "version")
+);
+CREATE TABLE IF NOT EXISTS "${prefix}reference" (
+    "src_type"    VARCHAR(64)  COLLATE "C" NOT NULL,
+    "src_id"      VARCHAR(128) COLLATE "C" NOT NULL,
+    "param"       VARCHAR(100) COLLATE "C" NOT NULL,
+    "target_type" VARCHAR(64)  COLLATE "C" NOT NULL,
+    "target_id"   VARCHAR(128) COLLATE "C" NOT NULL,
+    PRIMARY KEY ("src_type", "src_id", "param", "target_type", "target_id")
+);
+-- Compartment members and outside referrers: an index range on the target, covering the source and parameter.
+CREATE INDEX IF NOT EXISTS "${prefix}reference_target"
+    ON "${prefix}reference" ("target_id", "target_type", "src_type", "src_id", "param");

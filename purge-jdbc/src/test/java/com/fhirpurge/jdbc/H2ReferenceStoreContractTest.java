@@ -1,0 +1,14 @@
+package com.fhirpurge.jdbc;
+
+class H2ReferenceStoreContractTest extends JdbcStoreContractTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.H2;
+    }
+
+    @Override
+    boolean vendorLayout() {
+        return false;
+    }
+}

@@ -1,0 +1,14 @@
+package com.fhirpurge.jdbc;
+
+class MariaDbReferenceStoreContractTest extends JdbcStoreContractTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.MARIADB;
+    }
+
+    @Override
+    boolean vendorLayout() {
+        return false;
+    }
+}
