@@ -150,34 +150,78 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         return ResourceKey.parse(token.substring(MEMBER_CURSOR.length()));
     }
 
+    /**
+     * Up to {@code rows} distinct members after {@code after}, one member type at a time in type order. Each query
+     * pins target and source type, so it is one range of the target index read in {@code src_id} order and stopped
+     * at the limit, on every database; a source reached through several parameters comes back as adjacent rows and
+     * is collapsed here.
+     */
     private List<ResourceKey> memberPage(Connection c, CompartmentScope scope, ResourceKey after, int rows)
             throws SQLException {
-        ReferenceTable r = layout.references();
-        StringBuilder s = new StringBuilder("SELECT DISTINCT ").append(q(r.sourceTypeColumn())).append(", ")
-                .append(q(r.sourceIdColumn())).append(" FROM ").append(q(r.table())).append(" WHERE ");
-        appendMembership(s, scope);
-        if (after != null) {
-            s.append(" AND (").append(q(r.sourceTypeColumn())).append(" > ? OR (").append(q(r.sourceTypeColumn()))
-                    .append(" = ? AND ").append(q(r.sourceIdColumn())).append(" > ?))");
-        }
-        s.append(" ORDER BY ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
-                .append(dialect.limitClause());
-        try (PreparedStatement ps = c.prepareStatement(s.toString())) {
-            int i = bindMembership(ps, 1, scope);
-            if (after != null) {
-                ps.setString(i++, after.type());
-                ps.setString(i++, after.type());
-                ps.setString(i++, after.id());
-            }
-            ps.setInt(i, rows);
-            List<ResourceKey> keys = new ArrayList<>(rows);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    keys.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
+        List<ResourceKey> keys = new ArrayList<>(rows);
+        var types = scope.definition().members();
+        var remainingTypes = after == null ? types : types.tailMap(after.type());
+        for (Map.Entry<String, List<CompartmentParam>> type : remainingTypes.entrySet()) {
+            String idAfter = after != null && after.type().equals(type.getKey()) ? after.id() : null;
+            while (keys.size() < rows) {
+                int want = rows - keys.size();
+                int read = 0;
+                try (PreparedStatement ps = c.prepareStatement(memberOfTypeSql(type.getValue().size(),
+                        idAfter != null))) {
+                    int i = 1;
+                    ps.setString(i++, scope.ownerId());
+                    ps.setString(i++, scope.definition().code());
+                    ps.setString(i++, type.getKey());
+                    for (CompartmentParam p : type.getValue()) {
+                        ps.setString(i++, p.name());
+                    }
+                    if (idAfter != null) {
+                        ps.setString(i++, idAfter);
+                    }
+                    ps.setInt(i, want);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            read++;
+                            String id = rs.getString(1);
+                            if (!id.equals(idAfter)) {
+                                ResourceKey key = ResourceKey.of(type.getKey(), id);
+                                if (!key.equals(scope.owner())) {
+                                    keys.add(key);
+                                }
+                                idAfter = id;
+                            }
+                        }
+                    }
+                }
+                if (read < want) {
+                    break;
                 }
             }
-            return keys;
+            if (keys.size() == rows) {
+                break;
+            }
         }
+        return keys;
+    }
+
+    private String memberOfTypeSql(int params, boolean afterId) {
+        ReferenceTable r = layout.references();
+        StringBuilder s = new StringBuilder("SELECT ").append(q(r.sourceIdColumn())).append(" FROM ")
+                .append(q(r.table())).append(" WHERE ").append(q(r.targetIdColumn())).append(" = ? AND ")
+                .append(q(r.targetTypeColumn())).append(" = ? AND ").append(q(r.sourceTypeColumn())).append(" = ? AND ")
+                .append(q(r.paramColumn())).append(" IN (");
+        for (int i = 0; i < params; i++) {
+            s.append(i == 0 ? "?" : ",?");
+        }
+        s.append(')');
+        if (afterId) {
+            s.append(" AND ").append(q(r.sourceIdColumn())).append(" > ?");
+        }
+        // The pinned columns lead the ORDER BY so that every optimizer (H2's too) reads the index in order and stops
+        // at the limit instead of sorting the whole compartment.
+        return s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
+                .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
+                .append(dialect.limitClause()).toString();
     }
 
     /** Rows pointing at the owner through a member parameter of the source's type, the owner itself excluded. */

@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS "${prefix}resource" (
     "deleted"      BOOLEAN      NOT NULL,
     "last_updated" BIGINT       NOT NULL,
     "content"      CHARACTER LARGE OBJECT,
-    PRIMARY KEY ("res_type", "res_id")
+    PRIMARY KEY ("res_id", "res_type")
 );
 CREATE TABLE IF NOT EXISTS "${prefix}resource_history" (
     "res_type"     VARCHAR(64)  NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS "${prefix}resource_history" (
     "deleted"      BOOLEAN      NOT NULL,
     "last_updated" BIGINT       NOT NULL,
     "content"      CHARACTER LARGE OBJECT,
-    PRIMARY KEY ("res_type", "res_id", "version")
+    PRIMARY KEY ("res_id", "res_type", "version")
 );
 CREATE TABLE IF NOT EXISTS "${prefix}reference" (
     "src_type"    VARCHAR(64)  NOT NULL,
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS "${prefix}reference" (
     "param"       VARCHAR(100) NOT NULL,
     "target_type" VARCHAR(64)  NOT NULL,
     "target_id"   VARCHAR(128) NOT NULL,
-    PRIMARY KEY ("src_type", "src_id", "param", "target_type", "target_id")
+    PRIMARY KEY ("src_id", "src_type", "param", "target_type", "target_id")
 );
 CREATE INDEX IF NOT EXISTS "${prefix}reference_target"
     ON "${prefix}reference" ("target_id", "target_type", "src_type", "src_id", "param");

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS `${prefix}resource` (
     `deleted`      BOOLEAN      NOT NULL,
     `last_updated` BIGINT       NOT NULL,
     `content`      LONGTEXT,
-    PRIMARY KEY (`res_type`, `res_id`)
+    PRIMARY KEY (`res_id`, `res_type`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS `${prefix}resource_history` (
     `res_type`     VARCHAR(64)  NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS `${prefix}resource_history` (
     `deleted`      BOOLEAN      NOT NULL,
     `last_updated` BIGINT       NOT NULL,
     `content`      LONGTEXT,
-    PRIMARY KEY (`res_type`, `res_id`, `version`)
+    PRIMARY KEY (`res_id`, `res_type`, `version`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS `${prefix}reference` (
     `src_type`    VARCHAR(64)  NOT NULL,
@@ -26,6 +26,6 @@ CREATE TABLE IF NOT EXISTS `${prefix}reference` (
     `param`       VARCHAR(100) NOT NULL,
     `target_type` VARCHAR(64)  NOT NULL,
     `target_id`   VARCHAR(128) NOT NULL,
-    PRIMARY KEY (`src_type`, `src_id`, `param`, `target_type`, `target_id`),
+    PRIMARY KEY (`src_id`, `src_type`, `param`, `target_type`, `target_id`),
     INDEX `${prefix}reference_target` (`target_id`, `target_type`, `src_type`, `src_id`, `param`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -1,5 +1,6 @@
 -- fhir-purge reference schema, PostgreSQL. Idempotent. ${prefix} is the table prefix.
--- Natural composite keys: a batch delete is one index range per resource and no surrogate index is maintained.
+-- Natural composite keys, id first: a batch delete (type = ? AND id IN / = ANY) is one index probe per resource
+-- on every database (H2 uses an IN list only on an index's leading column), and no surrogate index is maintained.
 -- COLLATE "C": ids compare and sort byte-wise, exactly and fast.
 CREATE TABLE IF NOT EXISTS "${prefix}resource" (
     "res_type"     VARCHAR(64)  COLLATE "C" NOT NULL,
@@ -8,7 +9,7 @@ CREATE TABLE IF NOT EXISTS "${prefix}resource" (
     "deleted"      BOOLEAN      NOT NULL,
     "last_updated" BIGINT       NOT NULL,
     "content"      TEXT,
-    PRIMARY KEY ("res_type", "res_id")
+    PRIMARY KEY ("res_id", "res_type")
 );
 CREATE TABLE IF NOT EXISTS "${prefix}resource_history" (
     "res_type"     VARCHAR(64)  COLLATE "C" NOT NULL,
@@ -17,7 +18,7 @@ CREATE TABLE IF NOT EXISTS "${prefix}resource_history" (
     "deleted"      BOOLEAN      NOT NULL,
     "last_updated" BIGINT       NOT NULL,
     "content"      TEXT,
-    PRIMARY KEY ("res_type", "res_id", "version")
+    PRIMARY KEY ("res_id", "res_type", "version")
 );
 CREATE TABLE IF NOT EXISTS "${prefix}reference" (
     "src_type"    VARCHAR(64)  COLLATE "C" NOT NULL,
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS "${prefix}reference" (
     "param"       VARCHAR(100) COLLATE "C" NOT NULL,
     "target_type" VARCHAR(64)  COLLATE "C" NOT NULL,
     "target_id"   VARCHAR(128) COLLATE "C" NOT NULL,
-    PRIMARY KEY ("src_type", "src_id", "param", "target_type", "target_id")
+    PRIMARY KEY ("src_id", "src_type", "param", "target_type", "target_id")
 );
 -- Compartment members and outside referrers: an index range on the target, covering the source and parameter.
 CREATE INDEX IF NOT EXISTS "${prefix}reference_target"

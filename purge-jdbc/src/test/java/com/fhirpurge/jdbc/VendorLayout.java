@@ -59,7 +59,7 @@ final class VendorLayout {
             s.execute("CREATE INDEX " + dialect.quote("v_link_ref") + " ON " + dialect.quote("v_link") + " ("
                     + col(dialect, "ref_id") + ", " + col(dialect, "ref_type") + ")");
             s.execute("CREATE INDEX " + dialect.quote("v_link_src") + " ON " + dialect.quote("v_link") + " ("
-                    + col(dialect, "source_type") + ", " + col(dialect, "source_id") + ")");
+                    + col(dialect, "source_id") + ", " + col(dialect, "source_type") + ")");
             s.execute("CREATE TABLE " + dialect.quote("v_token_idx") + " (" + col(dialect, "res_type")
                     + " VARCHAR(64) NOT NULL, " + col(dialect, "res_id") + " " + id + " NOT NULL, "
                     + col(dialect, "token_code") + " VARCHAR(64) NOT NULL)" + suffix);

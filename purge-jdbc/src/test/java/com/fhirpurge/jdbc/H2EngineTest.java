@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class H2EngineTest extends JdbcEngineTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.H2;
+    }
+}
