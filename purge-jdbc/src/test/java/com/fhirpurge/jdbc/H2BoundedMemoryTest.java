@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Purging one patient with 200,000 resources on H2 fits in a 96 MiB heap. Surefire runs this class alone in its
  * own JVM with {@code -Xmx96m} (the {@code bounded-memory} execution); the database lives in files so only the
- * engine's and the adapter's memory is on the heap.
+ * engine's and the adapter's memory is on the heap. {@code -Dpurge.memoryTestResources=N} changes the size.
  */
 class H2BoundedMemoryTest {
 
@@ -42,7 +42,6 @@ class H2BoundedMemoryTest {
         config.setJdbcUrl("jdbc:h2:file:" + Files.createDirectories(dir).resolve("big") + ";CACHE_SIZE=4096");
         config.setMaximumPoolSize(4);
         try (HikariDataSource ds = new HikariDataSource(config)) {
-            long t0 = System.nanoTime();
             JdbcDialect dialect = new H2Dialect();
             JdbcSchema.createReferenceSchema(ds, dialect, "fp_");
             JdbcSchema.createJobSchema(ds, dialect, "fp_");
@@ -58,7 +57,6 @@ class H2BoundedMemoryTest {
                 }
             }
             store.write(chunk);
-            System.out.println("written after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
             PurgeConfig purgeConfig = PurgeConfig.builder().nodeId("memory").workers(1).batchSize(500)
                     .pollInterval(Duration.ofMillis(10)).compartment(PATIENT_COMPARTMENT).build();
@@ -67,7 +65,6 @@ class H2BoundedMemoryTest {
                 PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("big", null),
                         Duration.ofMinutes(8));
 
-                System.out.println("purged after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
                 assertThat(done.patients().get(0).totalResourcesCount()).isEqualTo(RESOURCES);
                 assertThat(done.patients().get(0).purgedResourcesCount()).isEqualTo(RESOURCES);
