@@ -6,6 +6,11 @@ import static com.fhirpurge.spi.contract.TestResources.aResource;
 import static com.fhirpurge.spi.contract.TestResources.anObservationOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.atLeast;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 
 import com.fhirpurge.core.memory.InMemoryJobRepository;
 import com.fhirpurge.core.memory.InMemoryResourceStore;
@@ -436,6 +441,23 @@ class PurgeServiceTest {
         assertThat(waiting.patients().get(0).totalResourcesCount()).isNull();
         assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
         assertThat(submitOnly.listJobs(null, 10)).extracting(PurgeJobStatus::jobId).containsExactly(jobId);
+    }
+
+    @Test
+    void aFailingListenerIsLoggedAndDoesNotStopThePurge() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 25);
+        ErasureListener broken = mock(ErasureListener.class);
+        doThrow(new IllegalStateException("search index down")).when(broken).afterErase(any());
+        PurgeService purge = PurgeService.builder(PurgeStorage.of(store, store, jobs).withListener(broken))
+                .config(config("a").build()).clock(clock).build().start();
+        services.add(purge);
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.purgedResourcesCount()).isEqualTo(25);
+        verify(broken, atLeast(4)).afterErase(any());
+        assertNoResidue(p1, "p1");
     }
 
     private static void awaitCalls(ScriptedEraser eraser, int calls) throws InterruptedException {
