@@ -1,0 +1,65 @@
+package com.fhirpurge.core.http;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configuration of the HTTP binding.
+ *
+ * @param baseUrl          the absolute FHIR base URL, e.g. {@code https://example.org/fhir}; {@code Content-Location}
+ *                         is built from it
+ * @param authRequired     whether a {@link Caller} is required; when {@code false} every request is allowed
+ * @param purgeOperation   the scope suffix that allows patient purge, granted as {@code system/}, {@code user/} or
+ *                         {@code patient/} + this; default {@code kodjin/$patient-purge}
+ * @param maxBodyBytes     the largest request body accepted, in bytes (UTF-8); larger ones get 413
+ */
+public record HttpBindingConfig(String baseUrl, boolean authRequired, String purgeOperation, int maxBodyBytes) {
+
+    /** The default purge operation scope suffix, as the specification names it. */
+    public static final String DEFAULT_PURGE_OPERATION = "kodjin/$patient-purge";
+
+    /**
+     * Validates and normalises the base URL (no trailing slash).
+     *
+     * @param baseUrl        see {@link #baseUrl()}
+     * @param authRequired   see {@link #authRequired()}
+     * @param purgeOperation see {@link #purgeOperation()}
+     * @param maxBodyBytes   see {@link #maxBodyBytes()}
+     * @throws IllegalArgumentException when the base URL is not absolute http(s) or a value is out of range
+     */
+    public HttpBindingConfig {
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+            throw new IllegalArgumentException("baseUrl must be an absolute http(s) URL, was '" + baseUrl + "'");
+        }
+        while (baseUrl.endsWith("/")) {
+            baseUrl = baseUrl.substring(0, baseUrl.length() - 1);
+        }
+        Objects.requireNonNull(purgeOperation, "purgeOperation");
+        if (purgeOperation.isBlank() || purgeOperation.contains(" ")) {
+            throw new IllegalArgumentException("purgeOperation must be one scope token, was '" + purgeOperation + "'");
+        }
+        if (maxBodyBytes < 1024) {
+            throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + maxBodyBytes);
+        }
+    }
+
+    /**
+     * A configuration with the defaults: auth required, the specification's scope names, 1 MiB bodies.
+     *
+     * @param baseUrl the FHIR base URL
+     * @return the configuration
+     */
+    public static HttpBindingConfig of(String baseUrl) {
+        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20);
+    }
+
+    /**
+     * The scopes that allow patient purge, in the order they are listed in a 403.
+     *
+     * @return {@code system/}, {@code user/} and {@code patient/} + {@link #purgeOperation()}
+     */
+    public List<String> purgeScopes() {
+        return List.of("system/" + purgeOperation, "user/" + purgeOperation, "patient/" + purgeOperation);
+    }
+}

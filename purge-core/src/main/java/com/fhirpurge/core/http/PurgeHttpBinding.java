@@ -1,0 +1,307 @@
+package com.fhirpurge.core.http;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.InvalidRequestException;
+import com.fhirpurge.core.Issue;
+import com.fhirpurge.core.JobNotFoundException;
+import com.fhirpurge.core.PatientStatus;
+import com.fhirpurge.core.PurgeJobStatus;
+import com.fhirpurge.core.PurgeRequest;
+import com.fhirpurge.core.PurgeService;
+import com.fhirpurge.core.fhir.OperationOutcomes;
+import com.fhirpurge.core.fhir.PurgeRequestParser;
+import com.fhirpurge.core.fhir.StatusRenderer;
+import com.fhirpurge.spi.StoreException;
+import com.fhirpurge.spi.TaskState;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The patient purge endpoints over HTTP, independent of any web framework:
+ *
+ * <ul>
+ *   <li>{@code POST [base]/Patient/$bulk-purge} with a {@code Parameters} body of {@code patientId}s, and
+ *       {@code POST [base]/Patient/[id]/$purge}: 202 with {@code Content-Location: [base]/Patient-bulk-purge/[job]}.
+ *       {@code Prefer: respond-async} is required (400 without it).</li>
+ *   <li>{@code GET [base]/Patient-bulk-purge/[job]}: 200 with the status {@code Parameters}, one {@code result} per
+ *       patient, exactly as the specification shows; an {@code X-Progress} header while the job runs.</li>
+ *   <li>{@code DELETE [base]/Patient-bulk-purge/[job]}: 202, the job stops at its next batch boundary; 409 when it
+ *       already finished.</li>
+ * </ul>
+ *
+ * <p>Every error body is an {@code OperationOutcome}: 400 for bad input (nothing is created), 401 without
+ * credentials, 403 for insufficient scope or a patient outside a {@code patient/} scope's context, 404 for unknown
+ * paths and jobs, 405 for a wrong method (with {@code Allow}), 413 for a body over the limit, 415 for a non-JSON body,
+ * 503 when the store is transiently unavailable.
+ *
+ * <p><b>Authorization</b> (when {@link HttpBindingConfig#authRequired()}): the caller needs
+ * {@code system/}, {@code user/} or {@code patient/} + {@link HttpBindingConfig#purgeOperation()}. A {@code patient/}
+ * scope may purge, and see the jobs of, only the patient in the caller's patient context; another patient's job
+ * answers 404, so its existence is not revealed.
+ *
+ * <p><b>Threading:</b> thread-safe; one instance serves all requests.
+ */
+public final class PurgeHttpBinding {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PurgeHttpBinding.class);
+    private static final String FHIR_JSON = "application/fhir+json";
+    private static final String STATUS_PATH = "Patient-bulk-purge";
+
+    private final PurgeService service;
+    private final HttpBindingConfig config;
+    private final PurgeRequestParser parser;
+    private final StatusRenderer renderer;
+    private final OperationOutcomes outcomes;
+
+    /**
+     * Creates the binding.
+     *
+     * @param service the purge service
+     * @param ctx     an R4 context, shared
+     * @param config  the binding's configuration
+     */
+    public PurgeHttpBinding(PurgeService service, FhirContext ctx, HttpBindingConfig config) {
+        this.service = Objects.requireNonNull(service, "service");
+        this.config = Objects.requireNonNull(config, "config");
+        this.parser = new PurgeRequestParser(ctx);
+        this.renderer = new StatusRenderer(ctx);
+        this.outcomes = new OperationOutcomes(ctx);
+    }
+
+    /**
+     * Whether this binding serves a path, so a host that mounts it beside other handlers can route.
+     *
+     * @param path the path below the FHIR base
+     * @return {@code true} for the purge operation and status paths
+     */
+    public boolean serves(String path) {
+        String[] s = segments(path);
+        return (s.length == 2 && s[0].equals("Patient") && s[1].equals("$bulk-purge"))
+                || (s.length == 3 && s[0].equals("Patient") && s[2].equals("$purge"))
+                || (s.length == 2 && s[0].equals(STATUS_PATH));
+    }
+
+    /**
+     * Handles one request. Never throws: every failure becomes an {@code OperationOutcome} response.
+     *
+     * @param request the request
+     * @return the response
+     */
+    public HttpResponse handle(HttpRequest request) {
+        try {
+            return route(request);
+        } catch (InvalidRequestException e) {
+            return outcome(e.httpStatus(), e.issues());
+        } catch (JobNotFoundException e) {
+            return error(404, "not-found", "No purge job " + e.jobId());
+        } catch (StoreException e) {
+            if (e.isTransient()) {
+                HttpResponse r = error(503, "transient", "The store is unavailable, retry later: " + e.getMessage());
+                return withHeader(r, "Retry-After", "5");
+            }
+            LOG.error("purge request {} {} failed in the store", request.method(), request.path(), e);
+            return error(500, "exception", "The store failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("purge request {} {} failed", request.method(), request.path(), e);
+            return error(500, "exception", "Internal error");
+        }
+    }
+
+    private HttpResponse route(HttpRequest request) {
+        String[] s = segments(request.path());
+        if (s.length == 2 && s[0].equals("Patient") && s[1].equals("$bulk-purge")) {
+            return onlyPost(request) ? bulkPurge(request) : methodNotAllowed("POST");
+        }
+        if (s.length == 3 && s[0].equals("Patient") && s[2].equals("$purge")) {
+            return onlyPost(request) ? purge(request, s[1]) : methodNotAllowed("POST");
+        }
+        if (s.length == 2 && s[0].equals(STATUS_PATH)) {
+            return switch (request.method()) {
+                case "GET" -> status(request, s[1]);
+                case "DELETE" -> cancel(request, s[1]);
+                default -> methodNotAllowed("GET, DELETE");
+            };
+        }
+        return error(404, "not-found", "No purge operation at '" + request.path() + "'");
+    }
+
+    private static boolean onlyPost(HttpRequest request) {
+        return request.method().equals("POST");
+    }
+
+    private HttpResponse bulkPurge(HttpRequest request) {
+        return kickOff(request, () -> parser.parsePatientIds(request.body(), service.config().maxPatientsPerJob()));
+    }
+
+    private HttpResponse purge(HttpRequest request, String rawId) {
+        return kickOff(request, () -> List.of(PurgeRequestParser.validatePatientId(rawId)));
+    }
+
+    /** The checks of a kick-off, in order: body size and type, credentials and scope, Prefer, the patients. */
+    private HttpResponse kickOff(HttpRequest request, Supplier<List<String>> patientIds) {
+        HttpResponse refused = checkBody(request);
+        if (refused == null) {
+            refused = authenticate(request);
+        }
+        if (refused != null) {
+            return refused;
+        }
+        PurgeRequestParser.requireRespondAsync(request.header("Prefer"));
+        return submit(request, patientIds.get());
+    }
+
+    private HttpResponse submit(HttpRequest request, List<String> patientIds) {
+        HttpResponse forbidden = authorizePatients(request.caller(), patientIds);
+        if (forbidden != null) {
+            return forbidden;
+        }
+        String requester = request.caller() == null ? null : request.caller().subject();
+        String jobId = service.submitPatientPurge(new PurgeRequest(patientIds, requester));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Location", config.baseUrl() + "/" + STATUS_PATH + "/" + jobId);
+        headers.put("Content-Type", FHIR_JSON);
+        return new HttpResponse(202, headers, outcomes.render(List.of(new Issue(Issue.Severity.INFORMATION,
+                "informational", "Accepted: purge of " + patientIds.size() + " patient(s) as job " + jobId, null))));
+    }
+
+    private HttpResponse status(HttpRequest request, String jobId) {
+        HttpResponse unauthenticated = authenticate(request);
+        if (unauthenticated != null) {
+            return unauthenticated;
+        }
+        PurgeJobStatus status = visibleJob(request.caller(), jobId);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", FHIR_JSON);
+        if (!status.isFinished()) {
+            long done = status.patients().stream().filter(p -> p.state() == TaskState.COMPLETED
+                    || p.state() == TaskState.ERROR || p.state() == TaskState.CANCELLED).count();
+            headers.put("X-Progress", done + " of " + status.patients().size() + " patients done, "
+                    + status.purgedResourcesCount() + " resources purged");
+        }
+        return new HttpResponse(200, headers, renderer.render(status.patients()));
+    }
+
+    private HttpResponse cancel(HttpRequest request, String jobId) {
+        HttpResponse unauthenticated = authenticate(request);
+        if (unauthenticated != null) {
+            return unauthenticated;
+        }
+        PurgeJobStatus status = visibleJob(request.caller(), jobId);
+        if (status.isFinished()) {
+            return error(409, "conflict", "Purge job " + jobId + " already finished (" + status.state().code()
+                    + "); nothing to cancel");
+        }
+        service.cancel(jobId);
+        return new HttpResponse(202, Map.of("Content-Type", FHIR_JSON), outcomes.render(List.of(
+                new Issue(Issue.Severity.INFORMATION, "informational", "Cancel requested for purge job " + jobId
+                        + "; patients being purged stop at their next batch, what was purged stays purged", null))));
+    }
+
+    /** The job, if the caller may see it; a patient-scoped caller sees only jobs of its own patient. */
+    private PurgeJobStatus visibleJob(Caller caller, String jobId) {
+        PurgeJobStatus status = service.findJob(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+        if (config.authRequired() && !hasBroadScope(caller)) {
+            for (PatientStatus p : status.patients()) {
+                if (!p.patientId().equals(caller.patientContext())) {
+                    throw new JobNotFoundException(jobId);
+                }
+            }
+        }
+        return status;
+    }
+
+    // ------------------------------------------------------------------------------------------------ auth
+
+    /** 401 without credentials, 403 without any purge scope; {@code null} when the caller may go on. */
+    private HttpResponse authenticate(HttpRequest request) {
+        if (!config.authRequired()) {
+            return null;
+        }
+        Caller caller = request.caller();
+        if (caller == null) {
+            HttpResponse r = error(401, "login", "Authentication required: send a bearer token");
+            return withHeader(r, "WWW-Authenticate", "Bearer realm=\"fhir\"");
+        }
+        if (!hasBroadScope(caller) && !caller.scopes().contains("patient/" + config.purgeOperation())) {
+            return insufficientScope("The token lacks a purge scope: one of " + String.join(", ",
+                    config.purgeScopes()) + " is required");
+        }
+        return null;
+    }
+
+    private HttpResponse authorizePatients(Caller caller, List<String> patientIds) {
+        if (!config.authRequired() || hasBroadScope(caller)) {
+            return null;
+        }
+        for (String id : patientIds) {
+            if (!id.equals(caller.patientContext())) {
+                return insufficientScope("A patient/ scope may purge only the patient in its context ("
+                        + (caller.patientContext() == null ? "none" : caller.patientContext()) + "), not " + id);
+            }
+        }
+        return null;
+    }
+
+    private boolean hasBroadScope(Caller caller) {
+        Set<String> scopes = caller.scopes();
+        return scopes.contains("system/" + config.purgeOperation()) || scopes.contains("user/" + config.purgeOperation());
+    }
+
+    private HttpResponse insufficientScope(String message) {
+        HttpResponse r = error(403, "forbidden", message);
+        return withHeader(r, "WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\""
+                + String.join(" ", config.purgeScopes()) + "\"");
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    /** 413 over the size limit, 415 for a declared non-JSON body; {@code null} when the body may be parsed. */
+    private HttpResponse checkBody(HttpRequest request) {
+        if (request.body().getBytes(StandardCharsets.UTF_8).length > config.maxBodyBytes()) {
+            return error(413, "too-long", "The request body exceeds " + config.maxBodyBytes() + " bytes");
+        }
+        String contentType = request.header("Content-Type");
+        if (contentType != null && !request.body().isEmpty()) {
+            String mime = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (!mime.equals(FHIR_JSON) && !mime.equals("application/json") && !mime.equals("application/json+fhir")) {
+                return error(415, "not-supported", "Content-Type '" + mime + "' is not supported; send "
+                        + FHIR_JSON);
+            }
+        }
+        return null;
+    }
+
+    private HttpResponse methodNotAllowed(String allow) {
+        return withHeader(error(405, "not-supported", "Method not allowed here; allowed: " + allow), "Allow", allow);
+    }
+
+    private HttpResponse error(int status, String code, String diagnostics) {
+        return outcome(status, List.of(Issue.error(code, diagnostics, null)));
+    }
+
+    private HttpResponse outcome(int status, List<Issue> issues) {
+        return new HttpResponse(status, Map.of("Content-Type", FHIR_JSON), outcomes.render(issues));
+    }
+
+    private static HttpResponse withHeader(HttpResponse r, String name, String value) {
+        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        headers.put(name, value);
+        return new HttpResponse(r.status(), headers, r.body());
+    }
+
+    private static String[] segments(String path) {
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.isEmpty() ? new String[0] : p.split("/", -1);
+    }
+}
