@@ -15,6 +15,7 @@ import com.fhirpurge.spi.ResourceWrite;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TimeZone;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -46,12 +49,15 @@ import org.slf4j.LoggerFactory;
  * outside that subset ({@code relatedArtifact.where(type='…').resource}, {@code Bundle.entry[0].resource}) and casts
  * to {@code canonical}/{@code uri} never yield a {@code Reference} in R4 and are skipped (logged at DEBUG once).
  *
- * <p><b>Target normalization.</b> Relative ({@code Patient/1}), versioned ({@code Patient/1/_history/2}), absolute
- * ({@code http://x/fhir/Patient/1}) and versioned absolute references all index as {@code Patient/1}. A reference
- * holding only an embedded resource with a non-local id is indexed as that resource's {@code Type/id}, as HAPI's
- * encoder writes it. Skipped: contained ({@code #x}) and identifier-only references, {@code urn:uuid:} /
- * {@code urn:oid:} references, references without a resource type, conditional references ({@code Type?query}),
- * targets whose type is not an R4 resource type and targets {@link ResourceKey} refuses.
+ * <p><b>Target normalization.</b> A reference is parsed strictly: {@code Type/id} or
+ * {@code Type/id/_history/version}, with an R4 resource type and an id following the FHIR id rule, indexes as
+ * {@code Type/id}. An absolute reference indexes the same way <em>only</em> when it starts with one of this server's
+ * own base URLs (given at construction); a reference to any other server is never a local resource and is skipped,
+ * so purging local {@code Patient/1} can never erase a record that points at another server's {@code Patient/1}.
+ * A reference holding only an embedded resource is indexed by that resource's {@code Type/id}, as HAPI's encoder
+ * writes it. Skipped: contained ({@code #x}) and identifier-only references, {@code urn:} references, anything with
+ * extra path segments ({@code Observation/5/../Patient/1}), conditional references ({@code Type?query}) and targets
+ * whose type is not an R4 resource type.
  *
  * <p>Thread-safe after construction; one instance per {@link FhirContext} is enough.
  */
@@ -61,19 +67,45 @@ public final class ReferenceExtractor {
     private static final String REFERENCE = "Reference";
     private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
 
+    private static final Pattern RELATIVE =
+            Pattern.compile("([A-Z][A-Za-z]{0,63})/([A-Za-z0-9\\-.]{1,64})(?:/_history/[A-Za-z0-9\\-.]{1,64})?");
+
     private final FhirContext ctx;
+    private final List<String> localBases;
     private final Set<String> resourceTypes;
     private final Map<String, List<CompiledParam>> paramsByType;
     private final List<String> skippedExpressions;
 
     /**
-     * Compiles the reference search parameters of every resource type of the context.
+     * Compiles the reference search parameters of every resource type of the context; absolute references are all
+     * treated as pointing at other servers.
      *
      * @param ctx an R4 context, shared
      * @throws NullPointerException when {@code ctx} is null
      */
     public ReferenceExtractor(FhirContext ctx) {
+        this(ctx, List.of());
+    }
+
+    /**
+     * Compiles the reference search parameters of every resource type of the context.
+     *
+     * @param ctx        an R4 context, shared
+     * @param localBases this server's own base URLs (e.g. {@code https://example.org/fhir}); absolute references
+     *                   starting with one of them are local, all others point at other servers and are skipped
+     * @throws NullPointerException when an argument is null
+     */
+    public ReferenceExtractor(FhirContext ctx, Collection<String> localBases) {
         this.ctx = Objects.requireNonNull(ctx, "ctx");
+        List<String> bases = new ArrayList<>();
+        for (String base : localBases) {
+            String b = base.strip();
+            while (b.endsWith("/")) {
+                b = b.substring(0, b.length() - 1);
+            }
+            bases.add(b + "/");
+        }
+        this.localBases = List.copyOf(bases);
         this.resourceTypes = Set.copyOf(ctx.getResourceTypes());
         Map<String, List<CompiledParam>> byType = new HashMap<>();
         List<String> skipped = new ArrayList<>();
@@ -167,30 +199,36 @@ public final class ReferenceExtractor {
         IIdType id = reference.getReferenceElement();
         if (id == null || id.isEmpty()) {
             IBaseResource embedded = reference.getResource();
-            if (embedded == null || embedded.getIdElement() == null || embedded.getIdElement().isEmpty()) {
+            if (embedded == null || embedded.getIdElement() == null || embedded.getIdElement().isEmpty()
+                    || embedded.getIdElement().isLocal()) {
                 return null; // identifier-only / display-only reference, or an embedded resource HAPI would contain
             }
             IIdType embeddedId = embedded.getIdElement();
             String type = embeddedId.hasResourceType() ? embeddedId.getResourceType() : ctx.getResourceType(embedded);
-            return embeddedId.isLocal() ? null : keyOrNull(type, embeddedId.getIdPart());
+            return parse(type + "/" + embeddedId.getIdPart());
         }
         String value = id.getValue();
-        if (id.isLocal() || value == null || value.startsWith("urn:") || !id.hasResourceType()) {
+        if (value == null || value.startsWith("#") || value.startsWith("urn:")) {
             return null;
         }
-        return keyOrNull(id.getResourceType(), id.getIdPart());
+        if (value.contains("://")) {
+            for (String base : localBases) {
+                if (value.startsWith(base)) {
+                    return parse(value.substring(base.length()));
+                }
+            }
+            return null;
+        }
+        return parse(value);
     }
 
-    private ResourceKey keyOrNull(String type, String idPart) {
-        if (type == null || idPart == null || idPart.isEmpty() || idPart.indexOf('?') >= 0
-                || !resourceTypes.contains(type)) {
+    /** {@code Type/id} or {@code Type/id/_history/v} with a known type and a valid id, else {@code null}. */
+    private ResourceKey parse(String relative) {
+        Matcher m = RELATIVE.matcher(relative);
+        if (!m.matches() || !resourceTypes.contains(m.group(1))) {
             return null;
         }
-        try {
-            return new ResourceKey(type, idPart);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return new ResourceKey(m.group(1), m.group(2));
     }
 
     private List<CompiledParam> compileType(String type, List<String> skipped) {

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ReferenceExtractorTest {
 
-    private static final ReferenceExtractor EXTRACTOR = new ReferenceExtractor(TestFhir.R4);
+    private static final ReferenceExtractor EXTRACTOR = new ReferenceExtractor(TestFhir.R4,
+            List.of("http://x/fhir", "https://fhir.example.org/r4/", "http://x"));
 
     private static IndexedReference row(IBaseResource source, String param, String target) {
         return new IndexedReference(
@@ -86,7 +87,9 @@ class ReferenceExtractorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"#p1", "urn:uuid:53fefa32-fcbb-4ff8-8a92-55ee120877b7", "urn:oid:1.2.3.4", "123",
-        "Patient/", "Unknown/1", "patient/1", "Patient?identifier=x|1", "Patient/123/_history"})
+        "Patient/", "Unknown/1", "patient/1", "Patient?identifier=x|1", "Patient/123/_history",
+        "https://other-hospital.org/fhir/Patient/123", "http://x/fhirother/Patient/123", "Observation/5/../Patient/123",
+        "Patient/123/extra", "Patient//123", "Patient/1_2", "http://x/fhir/Patient/123/../124", "Patient/123?x=1"})
     void unusableTargetsAreSkipped(String reference) {
         assertThat(EXTRACTOR.extract(anObservationWithSubject(reference))).isEmpty();
     }
@@ -167,6 +170,15 @@ class ReferenceExtractorTest {
 
         assertThat(EXTRACTOR.extract(byReference)).containsExactly(row(byReference, "medication", "Medication/med1"));
         assertThat(EXTRACTOR.extract(byCode)).isEmpty();
+    }
+
+    @Test
+    void withoutLocalBasesEveryAbsoluteReferenceIsForeign() {
+        ReferenceExtractor strict = new ReferenceExtractor(TestFhir.R4);
+
+        assertThat(strict.extract(anObservationWithSubject("http://x/fhir/Patient/123"))).isEmpty();
+        assertThat(strict.extract(anObservationWithSubject("Patient/123"))).extracting(IndexedReference::target)
+                .containsOnly(ResourceKey.of("Patient", "123"));
     }
 
     @Test
