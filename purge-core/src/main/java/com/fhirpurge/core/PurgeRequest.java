@@ -1,5 +1,8 @@
 package com.fhirpurge.core;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,14 +16,14 @@ import java.util.Objects;
 public record PurgeRequest(List<String> patientIds, String requestedBy) {
 
     /**
-     * Copies. Validation happens at submission, where it can report every problem at once.
+     * Copies (a {@code null} id is kept, to be refused at submission with the other problems).
      *
      * @param patientIds see {@link #patientIds()}
      * @param requestedBy see {@link #requestedBy()}
      */
     public PurgeRequest {
         Objects.requireNonNull(patientIds, "patientIds");
-        patientIds = List.copyOf(patientIds);
+        patientIds = Collections.unmodifiableList(new ArrayList<>(patientIds));
     }
 
     /**
@@ -30,6 +33,6 @@ public record PurgeRequest(List<String> patientIds, String requestedBy) {
      * @return the request
      */
     public static PurgeRequest of(String... patientIds) {
-        return new PurgeRequest(List.of(patientIds), null);
+        return new PurgeRequest(Arrays.asList(patientIds), null);
     }
 }

@@ -149,8 +149,8 @@ public final class PurgeService implements AutoCloseable {
         for (int i = 0; i < requested.size(); i++) {
             String id = requested.get(i);
             if (!FhirIds.isValid(id)) {
-                issues.add(Issue.error("value", "Patient id " + describe(id) + " is not a valid FHIR id "
-                        + "(1 to 64 of A-Z a-z 0-9 - .)", "patientId[" + i + "]"));
+                issues.add(Issue.error("value", "Patient id #" + (i + 1) + " " + describe(id)
+                        + " is not a valid FHIR id (1 to 64 of A-Z a-z 0-9 - .)", null));
             } else {
                 distinct.add(id);
             }
@@ -237,9 +237,11 @@ public final class PurgeService implements AutoCloseable {
      */
     public PurgeJobStatus awaitTermination(String jobId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long pauseMillis = 10;
         PurgeJobStatus status = status(jobId);
         while (!status.isFinished() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+            Thread.sleep(pauseMillis);
+            pauseMillis = Math.min(250, pauseMillis * 2);
             status = status(jobId);
         }
         return status;

@@ -268,6 +268,51 @@ class PurgeServiceTest {
     }
 
     @Test
+    void aRecoveredBatchLeavesAloneWhatStoppedBeingAMemberWhileItsWorkerWasDead() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 40);
+        ScriptedEraser dying = new ScriptedEraser(store).before((n, batch) -> {
+            if (n == 2) {
+                throw new SimulatedCrash();
+            }
+        });
+        PurgeService nodeA = started(dying, config("node-a").workers(1).build());
+        String jobId = nodeA.submitPatientPurge("p1", null);
+        awaitCalls(dying, 2);
+        nodeA.close();
+        List<ResourceKey> pending = jobs.findTasks(jobId).get(0).progress().pending();
+        assertThat(pending).as("announced, never erased").hasSize(7);
+        ResourceKey moved = pending.stream().filter(k -> k.type().equals("Observation")).findFirst().orElseThrow();
+        store.write(List.of(anObservationOf(moved.id(), "p2").note("re-filed to p2").build()));
+
+        clock.advance(Duration.ofSeconds(31));
+        PurgeJobStatus done = started(store, config("node-b").build()).awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(store.read(moved)).as("moved to p2 before the purge reached it").isPresent();
+        assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(39);
+        assertThat(patient(done, "p1").totalResourcesCount()).isEqualTo(39);
+        assertNoResidue(p1.stream().filter(k -> !k.equals(moved)).toList(), "p1");
+    }
+
+    @Test
+    void aBatchWhoseCommitFailedAfterTheDatabaseCommittedIsCountedOnce() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 30);
+        ScriptedEraser lostCommit = new ScriptedEraser(store).after((n, batch) -> {
+            if (n == 2) {
+                throw new StoreException("connection reset during COMMIT", null, true, "08006");
+            }
+        });
+        PurgeService purge = started(lostCommit, config("a").build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(30);
+        assertThat(erasedEvents).hasSize(30).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertNoResidue(p1, "p1");
+    }
+
+    @Test
     void aStaleWorkerIsRefusedAtItsNextCheckpointAndNothingIsCountedTwice() throws Exception {
         List<ResourceKey> p1 = aPatientWith("p1", 40);
         CountDownLatch paused = new CountDownLatch(1);
@@ -412,11 +457,11 @@ class PurgeServiceTest {
                     assertThat(e.httpStatus()).isEqualTo(400);
                     assertThat(e.issues()).extracting(Issue::code).containsExactly("required");
                 });
-        assertThatThrownBy(() -> purge.submitPatientPurge(PurgeRequest.of("ok", "a_b", "", "x".repeat(65))))
+        assertThatThrownBy(() -> purge.submitPatientPurge(PurgeRequest.of("ok", "a_b", "", "x".repeat(65), null)))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
-                    assertThat(e.issues()).extracting(Issue::expression)
-                            .containsExactly("patientId[1]", "patientId[2]", "patientId[3]");
-                    assertThat(e.issues().get(0).diagnostics()).contains("'a_b'");
+                    assertThat(e.issues()).extracting(Issue::code).containsExactly("value", "value", "value", "value");
+                    assertThat(e.issues().get(0).diagnostics()).contains("#2").contains("'a_b'");
+                    assertThat(e.issues().get(3).diagnostics()).contains("#5").contains("(none)");
                 });
         assertThatThrownBy(() -> purge.submitPatientPurge(PurgeRequest.of("a", "b", "c", "d")))
                 .isInstanceOfSatisfying(InvalidRequestException.class,

@@ -292,6 +292,31 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
     }
 
     @Override
+    public List<ResourceKey> findExisting(Collection<ResourceKey> keys) {
+        Map<String, List<String>> byType = groupByType(keys);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> found = sql.read("find existing resources", c -> {
+            Set<ResourceKey> hit = new HashSet<>();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                for (List<String> ids : chunks(e.getValue())) {
+                    for (ResourceTable t : List.of(layout.current(), layout.history())) {
+                        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT " + q(t.idColumn()) + " FROM "
+                                + table(t, e.getKey()) + " WHERE " + typeAnd(t.typeColumn())
+                                + dialect.inPredicate(q(t.idColumn()), ids.size()))) {
+                            dialect.bindIn(c, ps, bindType(ps, 1, t.typeColumn(), e.getKey()), ids);
+                            collectIds(ps, e.getKey(), hit);
+                        }
+                    }
+                }
+            }
+            return hit;
+        });
+        return inBatchOrder(keys, found);
+    }
+
+    @Override
     public List<IndexedReference> findReferrers(Collection<ResourceKey> targets, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);

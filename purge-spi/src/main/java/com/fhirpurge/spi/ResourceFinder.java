@@ -45,6 +45,16 @@ public interface ResourceFinder {
     long countMembers(CompartmentScope scope);
 
     /**
+     * Which of the given resources the store still holds any row of (a current version, tombstones included, or a
+     * history version). The engine uses it to settle a batch whose outcome it cannot know: one a worker announced
+     * and then died on, or one whose commit failed with a transient error after the database may have committed.
+     *
+     * @param keys the resources, at most a batch in size
+     * @return those of them the store holds anything of, in the given order, each once
+     */
+    List<ResourceKey> findExisting(Collection<ResourceKey> keys);
+
+    /**
      * Finds reference index rows pointing at any of the targets from resources that are not themselves among the
      * targets: the outside references into a set.
      *

@@ -12,6 +12,7 @@ final class ActiveTask {
     private volatile Lease lease;
     private volatile boolean cancelRequested;
     private volatile boolean leaseLost;
+    private boolean released;
 
     ActiveTask(TaskRecord claimed) {
         this.claimed = claimed;
@@ -53,5 +54,15 @@ final class ActiveTask {
 
     void markLeaseLost() {
         this.leaseLost = true;
+    }
+
+    /** Called with this object's monitor held, so no heartbeat re-extends a lease given back. */
+    void markReleased() {
+        this.released = true;
+    }
+
+    /** Read with this object's monitor held. */
+    boolean released() {
+        return released;
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
     private Thread heartbeat;
     private volatile boolean running;
@@ -63,8 +65,12 @@ public final class Engine implements AutoCloseable {
         this.storage = storage;
         this.config = config;
         this.clock = clock;
-        this.retrier = new Retrier(config.maxAttempts(), config.initialBackoff(), config.maxBackoff(), this::pause);
-        this.throttle = new Throttle(config.throttlePerSecond(), this::pause, System::nanoTime);
+        // Backoff waits in full even while the node stops: cutting it short would turn a failover into an error.
+        this.retrier = new Retrier(config.maxAttempts(), config.initialBackoff(), config.maxBackoff(),
+                d -> TimeUnit.NANOSECONDS.sleep(d.toNanos()));
+        // A throttle wait ends early only when the node stops.
+        this.throttle = new Throttle(config.throttlePerSecond(),
+                d -> stopping.await(d.toNanos(), TimeUnit.NANOSECONDS), System::nanoTime);
     }
 
     /**
@@ -136,6 +142,9 @@ public final class Engine implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
+            } catch (Error e) {
+                LOG.error("worker {} dies; the lease of its task will expire and another worker resumes it", owner, e);
+                throw e;
             }
         }
         LOG.debug("worker {} stopped", owner);
@@ -162,7 +171,7 @@ public final class Engine implements AutoCloseable {
             LOG.error("job {}: task {} stopped unexpectedly; its lease will expire and another worker resumes it",
                     task.jobId(), task.taskId(), e);
         } finally {
-            active.remove(task.taskId());
+            active.remove(task.taskId(), task);
         }
     }
 
@@ -189,8 +198,13 @@ public final class Engine implements AutoCloseable {
             Instant now = clock.instant();
             Instant until = now.plus(config.leaseDuration());
             try {
-                if (storage.jobs().heartbeat(t.taskId(), lease, until, now) == TaskControl.CANCEL_REQUESTED) {
-                    t.requestCancel();
+                synchronized (t) {
+                    if (t.released()) {
+                        continue;
+                    }
+                    if (storage.jobs().heartbeat(t.taskId(), lease, until, now) == TaskControl.CANCEL_REQUESTED) {
+                        t.requestCancel();
+                    }
                 }
                 t.extended(new Lease(lease.owner(), until, lease.fence()));
             } catch (LeaseLostException e) {
@@ -220,6 +234,7 @@ public final class Engine implements AutoCloseable {
             }
             running = false;
         }
+        stopping.countDown();
         wakeUp();
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         for (Thread t : workers) {

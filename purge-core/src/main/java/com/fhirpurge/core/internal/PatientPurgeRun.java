@@ -16,9 +16,12 @@ import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskState;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,12 +32,14 @@ import org.slf4j.LoggerFactory;
  * <h2>The loop</h2>
  * <ol>
  *   <li>Recover: a checkpoint with {@code pending} keys means a worker died between announcing a batch and
- *       recording its result. The batch is erased again (idempotent) and counted whole: every pending key was a
- *       member when it was fetched and is gone now.</li>
+ *       recording its result. Those of its keys the store no longer holds were erased by that batch and are counted;
+ *       the pass restarts from the beginning, so whatever of it is still a member is found and erased again, and
+ *       whatever stopped being a member in between (a record moved to another patient) is left alone.</li>
  *   <li>Count the compartment once, for {@code totalResourcesCount}.</li>
  *   <li>Fetch the next page; checkpoint it as {@code pending} together with the counts so far and the cursor after
  *       it (one fenced write per batch: a worker that lost its lease stops here, before erasing); erase it in one
- *       batch; tell the listeners; throttle.</li>
+ *       batch; tell the listeners; throttle. When the erase succeeded only after a transient failure, an earlier
+ *       attempt may have committed before its error, so the batch is settled the same way as a recovered one.</li>
  *   <li>At the end of a pass start another from the beginning, until a whole pass finds nothing: resources written
  *       during the purge are caught.</li>
  * </ol>
@@ -102,11 +107,13 @@ final class PatientPurgeRun {
     private Outcome purge() throws InterruptedException {
         if (!progress.pending().isEmpty()) {
             List<ResourceKey> pending = progress.pending();
-            LOG.info("job {}: patient {} resumes; re-erasing the {} resources of the interrupted batch",
-                    task.jobId(), scope.ownerId(), pending.size());
-            retrier.call(task.jobId(), "hard delete", () -> eraser.hardDelete(pending));
-            notifyListeners(pending);
-            progress = withErased(progress, pending, List.of());
+            List<ResourceKey> gone = settle(pending);
+            LOG.info("job {}: patient {} resumes; {} of the {} resources of the interrupted batch were erased",
+                    task.jobId(), scope.ownerId(), gone.size(), pending.size());
+            notifyListeners(gone);
+            progress = withErased(progress, gone, List.of());
+            progress = new TaskProgress(progress.totalCount(), progress.erasedByType(), null, progress.pass(),
+                    List.of());
         }
         if (task.cancelRequested()) {
             finish(TaskState.CANCELLED, null);
@@ -121,7 +128,10 @@ final class PatientPurgeRun {
         while (true) {
             if (!running.getAsBoolean()) {
                 checkpoint();
-                jobs.release(task.taskId(), task.lease(), clock.instant());
+                synchronized (task) {
+                    task.markReleased();
+                    jobs.release(task.taskId(), task.lease(), clock.instant());
+                }
                 return Outcome.RELEASED;
             }
             if (task.leaseLost()) {
@@ -140,8 +150,7 @@ final class PatientPurgeRun {
                 return Outcome.FINISHED;
             }
             if (!page.items().isEmpty()) {
-                List<ResourceKey> erased = retrier.call(task.jobId(), "hard delete",
-                        () -> eraser.hardDelete(page.items()));
+                List<ResourceKey> erased = erase(page.items());
                 notifyListeners(erased);
                 progress = withErased(progress, erased, List.of());
                 throttle.acquire(page.items().size());
@@ -155,10 +164,28 @@ final class PatientPurgeRun {
                 foundInPass = false;
             }
         }
+        progress = new TaskProgress(progress.erasedCount(), progress.erasedByType(), null, progress.pass(), List.of());
         finish(TaskState.COMPLETED, null);
         LOG.info("job {}: patient {} completed, {} resources purged in {} passes", task.jobId(), scope.ownerId(),
                 progress.erasedCount(), progress.pass());
         return Outcome.FINISHED;
+    }
+
+    /** Erases a batch; if that took more than one attempt, settles it by what is gone. */
+    private List<ResourceKey> erase(List<ResourceKey> batch) throws InterruptedException {
+        AtomicInteger attempts = new AtomicInteger();
+        List<ResourceKey> erased = retrier.call(task.jobId(), "hard delete", () -> {
+            attempts.incrementAndGet();
+            return eraser.hardDelete(batch);
+        });
+        return attempts.get() == 1 ? erased : settle(batch);
+    }
+
+    /** The keys of a batch the store no longer holds anything of. */
+    private List<ResourceKey> settle(List<ResourceKey> batch) throws InterruptedException {
+        Set<ResourceKey> existing = new HashSet<>(retrier.call(task.jobId(), "find existing",
+                () -> finder.findExisting(batch)));
+        return batch.stream().filter(k -> !existing.contains(k)).toList();
     }
 
     private TaskControl checkpoint() throws InterruptedException {

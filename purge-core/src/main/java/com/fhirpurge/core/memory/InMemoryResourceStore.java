@@ -127,6 +127,16 @@ public final class InMemoryResourceStore implements ResourceFinder, ResourceEras
     }
 
     @Override
+    public List<ResourceKey> findExisting(Collection<ResourceKey> keys) {
+        lock.readLock().lock();
+        try {
+            return new LinkedHashSet<>(keys).stream().filter(entries::containsKey).toList();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
     public List<IndexedReference> findReferrers(Collection<ResourceKey> targets, int limit) {
         requirePositive(limit);
         Set<ResourceKey> set = Set.copyOf(targets);

@@ -221,6 +221,20 @@ public abstract class ResourceStoreContract {
         assertThat(store.finder().findReferrers(List.of(key("Observation/o1")), 1)).hasSize(1);
     }
 
+    @Test
+    void findsWhichResourcesStillExistTombstonesIncluded() {
+        write(anObservationOf("live", "p1").build(), anObservationOf("tombstone", "p1").build(),
+                anObservationOf("erased", "p1").build(), aPatient("live").build());
+        store.eraser().softDelete(List.of(key("Observation/tombstone")), LATER);
+        store.eraser().hardDelete(List.of(key("Observation/erased")));
+
+        assertThat(store.finder().findExisting(List.of(key("Observation/erased"), key("Patient/live"),
+                key("Observation/unknown"), key("Observation/tombstone"), key("Observation/live"),
+                key("Patient/live")))).containsExactly(key("Patient/live"), key("Observation/tombstone"),
+                key("Observation/live"));
+        assertThat(store.finder().findExisting(List.of())).isEmpty();
+    }
+
     // ---------------------------------------------------------------- writing and reading
 
     @Test
