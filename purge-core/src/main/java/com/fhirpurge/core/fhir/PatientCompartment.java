@@ -25,6 +25,13 @@ import java.util.TreeMap;
  * <p>HAPI (since 8.0) also puts {@code Device} in the Patient compartment through {@code Device.patient}, which the
  * R4 specification does not: {@link #r4Spec} leaves it out (66 member types), {@link #r4WithDevice} keeps it (67).
  *
+ * <p>The specification admits a resource when the patient merely <em>participated</em> (performer, author,
+ * recipient, group member, a {@code Patient.link} from another patient's record). {@link #r4SubjectOnly} keeps only
+ * the parameters that say the record is <em>about</em> the patient ({@code subject}, {@code patient},
+ * {@code beneficiary}, {@code individual}, and {@code EnrollmentRequest.subject}), leaving out the participation
+ * types {@code Person}, {@code Provenance}, {@code AuditEvent} and {@code Group}, and the owner-linked
+ * {@code Patient} records: the conservative choice when shared records must survive.
+ *
  * <p>Stateless; the factories are thread-safe as long as the given context is (a {@link FhirContext} is once
  * built). Building walks every resource definition, so call it once and keep the result.
  */
@@ -34,6 +41,9 @@ public final class PatientCompartment {
     public static final String CODE = "Patient";
 
     private static final String DEVICE = "Device";
+    private static final Set<String> SUBJECT_PARAMS = Set.of("subject", "patient", "beneficiary", "individual");
+    private static final Set<String> PARTICIPATION_TYPES = Set.of(CODE, DEVICE, "Person", "Provenance",
+            "AuditEvent", "Group");
 
     private PatientCompartment() {
     }
@@ -60,6 +70,29 @@ public final class PatientCompartment {
      */
     public static CompartmentDefinition r4WithDevice(FhirContext ctx) {
         return CompartmentDefinition.of(CODE, fromHapi(ctx));
+    }
+
+    /**
+     * The Patient compartment restricted to records about the patient (see the class comment): subject-like
+     * parameters only, no participation types, no {@code Device}.
+     *
+     * @param ctx an R4 context
+     * @return the definition
+     * @throws NullPointerException when {@code ctx} is null
+     */
+    public static CompartmentDefinition r4SubjectOnly(FhirContext ctx) {
+        Map<String, List<CompartmentParam>> members = new TreeMap<>();
+        fromHapi(ctx).forEach((type, params) -> {
+            if (PARTICIPATION_TYPES.contains(type)) {
+                return;
+            }
+            List<CompartmentParam> subjectLike = params.stream()
+                    .filter(p -> SUBJECT_PARAMS.contains(p.name())).toList();
+            if (!subjectLike.isEmpty()) {
+                members.put(type, subjectLike);
+            }
+        });
+        return CompartmentDefinition.of(CODE, members);
     }
 
     private static Map<String, List<CompartmentParam>> fromHapi(FhirContext ctx) {

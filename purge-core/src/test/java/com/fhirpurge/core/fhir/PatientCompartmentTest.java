@@ -92,4 +92,19 @@ class PatientCompartmentTest {
             }
         });
     }
+
+    @Test
+    void theSubjectOnlyVariantKeepsRecordsAboutThePatientAndDropsParticipation() {
+        CompartmentDefinition d = PatientCompartment.r4SubjectOnly(TestFhir.R4);
+
+        assertThat(d.members()).doesNotContainKeys("Patient", "Person", "Provenance", "AuditEvent", "Group", "Device");
+        assertThat(d.paramsOf("Observation")).extracting(CompartmentParam::name).containsExactly("subject");
+        assertThat(d.paramsOf("Coverage")).extracting(CompartmentParam::name).containsExactly("beneficiary");
+        assertThat(d.paramsOf("ResearchSubject")).extracting(CompartmentParam::name).containsExactly("individual");
+        assertThat(d.paramsOf("EnrollmentRequest")).extracting(CompartmentParam::name).containsExactly("subject");
+        assertThat(d.paramsOf("AllergyIntolerance")).extracting(CompartmentParam::name).containsExactly("patient");
+        assertThat(d.paramsOf("Communication")).extracting(CompartmentParam::name).doesNotContain("sender",
+                "recipient");
+        assertThat(d.members().keySet()).isSubsetOf(PatientCompartment.r4Spec(TestFhir.R4).members().keySet());
+    }
 }
