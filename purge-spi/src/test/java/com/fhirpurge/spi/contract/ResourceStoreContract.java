@@ -149,7 +149,7 @@ public abstract class ResourceStoreContract {
                 anObservationOf("prefix", "p10").build(),
                 aResource("Observation", "focus").referencing("focus", "Patient/p1").build(),
                 aResource("Observation", "group").referencing("subject", "Group/p1").build(),
-                aResource("Encounter", "wrongParam").referencing("subject", "Patient/p1").build(),
+                aResource("Encounter", "wrongParam").referencing("participant", "Patient/p1").build(),
                 aResource("Practitioner", "pr1").referencing("organization", "Organization/p1").build());
 
         assertThat(allMembers(patient("p1"), 100))

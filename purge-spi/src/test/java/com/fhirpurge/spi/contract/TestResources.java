@@ -37,6 +37,7 @@ public final class TestResources {
             Map.entry("Observation.encounter", "encounter"),
             Map.entry("Encounter.patient", "subject"),
             Map.entry("Encounter.subject", "subject"),
+            Map.entry("Encounter.participant", "participant.individual"),
             Map.entry("Group.member", "member.entity"),
             Map.entry("AuditEvent.patient", "entity.what"),
             Map.entry("List.item", "entry.item"),

@@ -1,0 +1,781 @@
+package com.fhirpurge.mongo;
+
+import com.fhirpurge.mongo.MongoLayout.Membership;
+import com.fhirpurge.mongo.internal.MongoCalls;
+import com.fhirpurge.spi.CompartmentDefinition;
+import com.fhirpurge.spi.CompartmentParam;
+import com.fhirpurge.spi.CompartmentScope;
+import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.IndexedReference;
+import com.fhirpurge.spi.ResourceEraser;
+import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourcePage;
+import com.fhirpurge.spi.ResourceReader;
+import com.fhirpurge.spi.ResourceWrite;
+import com.fhirpurge.spi.ResourceWriter;
+import com.fhirpurge.spi.StoreException;
+import com.fhirpurge.spi.StoredResource;
+import com.mongodb.client.ClientSession;
+import com.mongodb.client.FindIterable;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.InsertOneModel;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+import com.mongodb.bulk.BulkWriteResult;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.json.JsonParseException;
+
+/**
+ * Every resource role of the SPI on MongoDB, in the collections a {@link MongoLayout} describes.
+ *
+ * <p><b>Finding.</b> The owner resource comes first, then the members of each member type in type order, each type
+ * read from its collection in {@code _id} order with {@code _id > last} (keyset paging: the page token is the last
+ * key, so a page costs the same wherever it starts and erased pages are never re-read). In
+ * {@link Membership#RAW_JSON} a resource is a member when one of its type's element paths holds a
+ * {@code reference} to the owner: {@code Patient/123}, {@code Patient/123/_history/N}, or an absolute
+ * {@code <local base>/Patient/123} (optionally versioned) under one of the layout's local base URLs, never
+ * {@code Patient/1234}, {@code Group/123} or another server's {@code Patient/123}. The exact form is an equality; the
+ * versioned and absolute forms are anchored regular expressions in which the id is
+ * escaped character by character, so an id is never pattern text. In {@link Membership#REFERENCE_FIELD} it is one
+ * {@code $elemMatch} on the references field. {@link #findReferrers} answers from the references field in both
+ * layouts (documents written without it, e.g. by a vendor's own server, have no referrers to report).
+ *
+ * <p><b>Erasing.</b> A batch is grouped by resource type and erased with one {@code deleteMany} per collection and
+ * type with the ids as {@code $in}: history documents first, the current documents last (the current document
+ * carries the references field, so its index entries go with it). With transactions the batch is atomic. Without
+ * them (a standalone server) every step is idempotent and the order guarantees that a failure mid-batch leaves only
+ * resources that are either untouched, fully erased, or still current with part of their history gone: never a
+ * history or index entry without its current document, and nothing a retry of the same batch cannot finish. A soft
+ * delete copies the current version into history (an upsert by history {@code _id}, idempotent) and then marks the
+ * current document deleted with version + 1, guarded by the old version; the tombstone keeps its content and
+ * references, so a later purge still finds it.
+ *
+ * <p><b>Writing.</b> One query per type and chunk finds the existing versions; the new history documents are
+ * upserted, then the current documents are inserted or replaced (guarded by the version read) with unordered bulk
+ * writes. Without transactions a concurrent write of the same resource makes the guard fail and the call throw a
+ * transient {@link StoreException}. The FHIR JSON is stored with {@link Document#parse}: JSON numbers become BSON
+ * numbers, so a decimal's trailing zeros ({@code 1.50}) are not kept.
+ *
+ * <p><b>Indexes.</b> Call {@link #ensureIndexes(CompartmentDefinition)} once at deployment.
+ *
+ * <p><b>Threading:</b> safe for concurrent use (the driver's client is). <b>Errors:</b> {@link StoreException}
+ * carrying the server error code, transient for network errors, timeouts, elections and write conflicts.
+ */
+public final class MongoResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader {
+
+    private static final String OWNER_DONE = "o";
+    private static final String MEMBER_CURSOR = "m:";
+    private static final int CHUNK = 1000;
+    private static final String ID = "_id";
+    private static final String REF_PARAM = "p";
+    private static final String REF_TARGET = "t";
+    private static final String HISTORY = "/_history/";
+    private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
+    private static final Comparator<IndexedReference> REFERENCE_ORDER = Comparator
+            .comparing(IndexedReference::source).thenComparing(IndexedReference::paramName)
+            .thenComparing(IndexedReference::target);
+
+    private final MongoDatabase database;
+    private final MongoLayout layout;
+    private final MongoCalls calls;
+    private final Set<String> reservedFields;
+
+    /**
+     * Creates a store that never uses transactions: every batch runs as ordered, idempotent writes. Use this on a
+     * standalone server, or when no client is at hand.
+     *
+     * @param database the database holding the collections
+     * @param layout   where resources live
+     */
+    public MongoResourceStore(MongoDatabase database, MongoLayout layout) {
+        this(null, Objects.requireNonNull(database, "database"), layout);
+    }
+
+    /**
+     * Creates a store that runs each batch in a transaction when the deployment supports them (a replica set or a
+     * sharded cluster, asked once with {@code hello} on first use), and as ordered, idempotent writes otherwise.
+     *
+     * @param client       the client
+     * @param databaseName the database holding the collections
+     * @param layout       where resources live
+     */
+    public MongoResourceStore(MongoClient client, String databaseName, MongoLayout layout) {
+        this(Objects.requireNonNull(client, "client"),
+                client.getDatabase(Objects.requireNonNull(databaseName, "databaseName")), layout);
+    }
+
+    private MongoResourceStore(MongoClient client, MongoDatabase database, MongoLayout layout) {
+        this.database = database;
+        this.layout = Objects.requireNonNull(layout, "layout");
+        this.calls = new MongoCalls(client, database);
+        this.reservedFields = Set.of(ID, layout.versionField(), layout.deletedField(), layout.lastUpdatedField(),
+                layout.resourceIdField(), layout.referencesField());
+    }
+
+    /**
+     * The layout this store works on.
+     *
+     * @return the layout
+     */
+    public MongoLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Whether batches run in transactions (asks the server once).
+     *
+     * @return {@code true} on a replica set or sharded cluster reached through a client
+     * @throws StoreException when the server cannot be asked
+     */
+    public boolean usesTransactions() {
+        return calls.transactional();
+    }
+
+    /**
+     * Creates the indexes the store's queries need; idempotent, safe to call on every start. On the current
+     * collections of the compartment's member types and of every existing resource collection: the references
+     * field ({@code <refs>.t, <refs>.p, _id}, multikey), and in {@link Membership#RAW_JSON} one index
+     * {@code <path>.reference, _id} per element path of the compartment. On the matching history collections:
+     * {@code <resourceId>, <version> desc}. Building an index on a large collection takes time and resources:
+     * run it at deployment, not under load.
+     *
+     * @param definition the compartment whose membership queries are to be served
+     * @throws StoreException when the server fails
+     */
+    public void ensureIndexes(CompartmentDefinition definition) {
+        Objects.requireNonNull(definition, "definition");
+        MongoCalls.call("ensure indexes", () -> {
+            Set<String> types = new TreeSet<>(definition.members().keySet());
+            types.add(definition.code());
+            for (String name : database.listCollectionNames()) {
+                String type = layout.typeOfCollection(name);
+                if (type != null) {
+                    types.add(type);
+                }
+            }
+            String refs = layout.referencesField();
+            for (String type : types) {
+                MongoCollection<Document> cur = current(type);
+                cur.createIndex(Indexes.ascending(refs + "." + REF_TARGET, refs + "." + REF_PARAM, ID));
+                if (layout.membership() == Membership.RAW_JSON) {
+                    for (String path : pathsOf(definition.paramsOf(type))) {
+                        cur.createIndex(Indexes.ascending(path + ".reference", ID));
+                    }
+                }
+                history(type).createIndex(Indexes.compoundIndex(Indexes.ascending(layout.resourceIdField()),
+                        Indexes.descending(layout.versionField())));
+            }
+            return null;
+        });
+    }
+
+    private MongoCollection<Document> current(String type) {
+        return database.getCollection(layout.collectionFor(type));
+    }
+
+    private MongoCollection<Document> history(String type) {
+        return database.getCollection(layout.historyCollectionFor(type));
+    }
+
+    // ------------------------------------------------------------------------------------------------ finding
+
+    @Override
+    public ResourcePage findMembers(CompartmentScope scope, String pageToken, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        ResourceKey after = decodeToken(pageToken);
+        return MongoCalls.call("find compartment members of " + scope.owner(), () -> {
+            List<ResourceKey> items = new ArrayList<>(limit);
+            if (pageToken == null && currentExists(scope.owner())) {
+                items.add(scope.owner());
+            }
+            int wanted = limit - items.size();
+            if (wanted == 0) {
+                return new ResourcePage(items, OWNER_DONE);
+            }
+            List<ResourceKey> members = memberPage(scope, after, wanted + 1);
+            boolean more = members.size() > wanted;
+            items.addAll(more ? members.subList(0, wanted) : members);
+            String next = more ? MEMBER_CURSOR + items.get(items.size() - 1) : null;
+            return new ResourcePage(items, next);
+        });
+    }
+
+    private static ResourceKey decodeToken(String token) {
+        if (token == null || token.equals(OWNER_DONE)) {
+            return null;
+        }
+        if (!token.startsWith(MEMBER_CURSOR)) {
+            throw new IllegalArgumentException("Not a page token of this store: '" + token + "'");
+        }
+        return ResourceKey.parse(token.substring(MEMBER_CURSOR.length()));
+    }
+
+    /** Up to {@code rows} members after {@code after}: one {@code _id}-ordered query per member type. */
+    private List<ResourceKey> memberPage(CompartmentScope scope, ResourceKey after, int rows) {
+        List<ResourceKey> keys = new ArrayList<>(rows);
+        var types = scope.definition().members();
+        var remaining = after == null ? types : types.tailMap(after.type());
+        for (String type : remaining.keySet()) {
+            List<Bson> filter = new ArrayList<>();
+            filter.add(membership(scope, type));
+            if (after != null && after.type().equals(type)) {
+                filter.add(Filters.gt(ID, after.id()));
+            }
+            if (type.equals(scope.definition().code())) {
+                filter.add(Filters.ne(ID, scope.ownerId()));
+            }
+            try (MongoCursor<Document> cursor = current(type).find(Filters.and(filter))
+                    .projection(Projections.include(ID)).sort(Sorts.ascending(ID)).limit(rows - keys.size())
+                    .iterator()) {
+                while (cursor.hasNext()) {
+                    keys.add(ResourceKey.of(type, cursor.next().getString(ID)));
+                }
+            }
+            if (keys.size() == rows) {
+                break;
+            }
+        }
+        return keys;
+    }
+
+    /** The filter selecting the resources of one member type that reference the owner. */
+    private Bson membership(CompartmentScope scope, String type) {
+        List<CompartmentParam> params = scope.definition().paramsOf(type);
+        String target = scope.owner().toString();
+        if (layout.membership() == Membership.REFERENCE_FIELD) {
+            List<String> names = params.stream().map(CompartmentParam::name).distinct().toList();
+            return Filters.elemMatch(layout.referencesField(),
+                    Filters.and(Filters.in(REF_PARAM, names), Filters.eq(REF_TARGET, target)));
+        }
+        String escaped = escapeRegex(target);
+        String versioned = "^" + escapeRegex(target + HISTORY) + "[^/]+$";
+        String absolute = null;
+        if (!layout.localBaseUrls().isEmpty()) {
+            StringBuilder bases = new StringBuilder();
+            for (String base : layout.localBaseUrls()) {
+                bases.append(bases.length() == 0 ? "" : "|").append(escapeRegex(base));
+            }
+            absolute = "^(" + bases + ")/" + escaped + "(/_history/[^/?#]+)?$";
+        }
+        List<Bson> any = new ArrayList<>();
+        for (String path : pathsOf(params)) {
+            String field = path + ".reference";
+            any.add(Filters.eq(field, target));
+            any.add(Filters.regex(field, versioned));
+            if (absolute != null) {
+                any.add(Filters.regex(field, absolute));
+            }
+        }
+        return Filters.or(any);
+    }
+
+    private static Set<String> pathsOf(List<CompartmentParam> params) {
+        Set<String> paths = new LinkedHashSet<>();
+        for (CompartmentParam p : params) {
+            for (String path : p.elementPaths()) {
+                requireElementPath(path);
+                paths.add(path);
+            }
+        }
+        return paths;
+    }
+
+    /** Element paths come from the compartment definition; they become field paths, so they are checked. */
+    private static void requireElementPath(String path) {
+        if (!path.matches("[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)*")) {
+            throw new IllegalArgumentException("Not an element path: '" + path + "'");
+        }
+    }
+
+    /**
+     * Escapes every ASCII character that is not a letter or digit, so the text matches itself literally in both
+     * PCRE (the server) and {@link java.util.regex.Pattern}; other characters are literals in both already.
+     */
+    static String escapeRegex(String text) {
+        StringBuilder sb = new StringBuilder(text.length() * 2);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean plain = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (plain) {
+                sb.append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append('\\').append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private boolean currentExists(ResourceKey key) {
+        return current(key.type()).find(Filters.eq(ID, key.id())).projection(Projections.include(ID)).first()
+                != null;
+    }
+
+    @Override
+    public long countMembers(CompartmentScope scope) {
+        return MongoCalls.call("count compartment members of " + scope.owner(), () -> {
+            long count = currentExists(scope.owner()) ? 1 : 0;
+            for (String type : scope.definition().members().keySet()) {
+                Bson filter = membership(scope, type);
+                if (type.equals(scope.definition().code())) {
+                    filter = Filters.and(filter, Filters.ne(ID, scope.ownerId()));
+                }
+                count += current(type).countDocuments(filter);
+            }
+            return count;
+        });
+    }
+
+    @Override
+    public List<ResourceKey> findExisting(Collection<ResourceKey> keys) {
+        Map<String, List<String>> byType = groupByType(keys);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> found = MongoCalls.call("find existing resources", () -> {
+            Set<ResourceKey> hit = new HashSet<>();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                String type = e.getKey();
+                for (List<String> ids : chunks(e.getValue())) {
+                    for (Document d : current(type).find(Filters.in(ID, ids)).projection(Projections.include(ID))) {
+                        hit.add(ResourceKey.of(type, d.getString(ID)));
+                    }
+                    for (Document d : history(type).find(Filters.in(layout.resourceIdField(), ids))
+                            .projection(Projections.include(layout.resourceIdField()))) {
+                        hit.add(ResourceKey.of(type, d.getString(layout.resourceIdField())));
+                    }
+                }
+            }
+            return hit;
+        });
+        return inBatchOrder(keys, found);
+    }
+
+    @Override
+    public List<IndexedReference> findReferrers(Collection<ResourceKey> targets, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        Map<String, List<String>> byType = groupByType(targets);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<String> targetRefs = new HashSet<>();
+        for (ResourceKey k : new LinkedHashSet<>(targets)) {
+            targetRefs.add(k.toString());
+        }
+        String refs = layout.referencesField();
+        return MongoCalls.call("find referrers", () -> {
+            TreeMap<String, String> collections = new TreeMap<>();
+            for (String name : database.listCollectionNames()) {
+                String type = layout.typeOfCollection(name);
+                if (type != null) {
+                    collections.put(type, name);
+                }
+            }
+            List<IndexedReference> rows = new ArrayList<>();
+            for (Map.Entry<String, String> c : collections.entrySet()) {
+                String type = c.getKey();
+                Bson filter = Filters.in(refs + "." + REF_TARGET, targetRefs);
+                if (byType.containsKey(type)) {
+                    filter = Filters.and(filter, Filters.nin(ID, byType.get(type)));
+                }
+                for (Document doc : database.getCollection(c.getValue()).find(filter)
+                        .projection(Projections.include(ID, refs)).sort(Sorts.ascending(ID)).limit(limit)) {
+                    ResourceKey source = ResourceKey.of(type, doc.getString(ID));
+                    for (Document ref : doc.getList(refs, Document.class, List.of())) {
+                        String t = ref.getString(REF_TARGET);
+                        if (targetRefs.contains(t)) {
+                            rows.add(new IndexedReference(source, ref.getString(REF_PARAM), ResourceKey.parse(t)));
+                        }
+                    }
+                }
+                if (rows.size() >= limit) {
+                    break;
+                }
+            }
+            rows.sort(REFERENCE_ORDER);
+            return List.copyOf(rows.subList(0, Math.min(limit, rows.size())));
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ erasing
+
+    @Override
+    public List<ResourceKey> hardDelete(Collection<ResourceKey> batch) {
+        Map<String, List<String>> byType = groupByType(batch);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> erased = calls.inBatch("hard delete of " + batch.size() + " resources", s -> {
+            Set<ResourceKey> touched = new HashSet<>();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                String type = e.getKey();
+                MongoCollection<Document> cur = current(type);
+                MongoCollection<Document> hist = history(type);
+                for (List<String> ids : chunks(e.getValue())) {
+                    Bson inCurrent = Filters.in(ID, ids);
+                    Bson inHistory = Filters.in(layout.resourceIdField(), ids);
+                    for (Document d : find(s, cur, inCurrent).projection(Projections.include(ID))) {
+                        touched.add(ResourceKey.of(type, d.getString(ID)));
+                    }
+                    for (Document d : find(s, hist, inHistory).projection(Projections.include(
+                            layout.resourceIdField()))) {
+                        touched.add(ResourceKey.of(type, d.getString(layout.resourceIdField())));
+                    }
+                    // History first, the current document (with its references) last: see the class comment.
+                    deleteMany(s, hist, inHistory);
+                    deleteMany(s, cur, inCurrent);
+                }
+            }
+            return touched;
+        });
+        return inBatchOrder(batch, erased);
+    }
+
+    @Override
+    public List<ResourceKey> softDelete(Collection<ResourceKey> batch, Instant at) {
+        Objects.requireNonNull(at, "at");
+        Map<String, List<String>> byType = groupByType(batch);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> deleted = calls.inBatch("soft delete of " + batch.size() + " resources", s -> {
+            Set<ResourceKey> done = new HashSet<>();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                String type = e.getKey();
+                MongoCollection<Document> cur = current(type);
+                for (List<String> ids : chunks(e.getValue())) {
+                    List<Document> live = find(s, cur, Filters.and(Filters.in(ID, ids),
+                            Filters.ne(layout.deletedField(), true))).into(new ArrayList<>());
+                    if (live.isEmpty()) {
+                        continue;
+                    }
+                    List<WriteModel<Document>> copies = new ArrayList<>();
+                    for (Document d : live) {
+                        copies.add(historyUpsert(historyCopy(d)));
+                    }
+                    bulkWrite(s, history(type), copies);
+                    for (Document d : live) {
+                        long version = version(d);
+                        Bson guard = Filters.and(Filters.eq(ID, d.getString(ID)),
+                                Filters.eq(layout.versionField(), version), Filters.ne(layout.deletedField(), true));
+                        Bson tombstone = Updates.combine(Updates.set(layout.deletedField(), true),
+                                Updates.set(layout.versionField(), version + 1),
+                                Updates.set(layout.lastUpdatedField(), micros(at)));
+                        long matched = s == null ? cur.updateOne(guard, tombstone).getMatchedCount()
+                                : cur.updateOne(s, guard, tombstone).getMatchedCount();
+                        if (matched == 1) {
+                            done.add(ResourceKey.of(type, d.getString(ID)));
+                        }
+                    }
+                }
+            }
+            return done;
+        });
+        return inBatchOrder(batch, deleted);
+    }
+
+    @Override
+    public List<ResourceKey> purgeHistory(Collection<ResourceKey> batch) {
+        Map<String, List<String>> byType = groupByType(batch);
+        if (byType.isEmpty()) {
+            return List.of();
+        }
+        Set<ResourceKey> purged = calls.inBatch("purge history of " + batch.size() + " resources", s -> {
+            Set<ResourceKey> touched = new HashSet<>();
+            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+                MongoCollection<Document> hist = history(e.getKey());
+                for (List<String> ids : chunks(e.getValue())) {
+                    Bson inHistory = Filters.in(layout.resourceIdField(), ids);
+                    for (Document d : find(s, hist, inHistory).projection(Projections.include(
+                            layout.resourceIdField()))) {
+                        touched.add(ResourceKey.of(e.getKey(), d.getString(layout.resourceIdField())));
+                    }
+                    deleteMany(s, hist, inHistory);
+                }
+            }
+            return touched;
+        });
+        return inBatchOrder(batch, purged);
+    }
+
+    // ------------------------------------------------------------------------------------------------ writing
+
+    @Override
+    public List<Long> write(List<ResourceWrite> writes) {
+        if (writes.isEmpty()) {
+            return List.of();
+        }
+        List<Document> contents = new ArrayList<>(writes.size());
+        for (ResourceWrite w : writes) {
+            contents.add(content(w));
+        }
+        Map<String, Map<String, List<Integer>>> positions = new TreeMap<>();
+        for (int i = 0; i < writes.size(); i++) {
+            ResourceKey k = writes.get(i).key();
+            positions.computeIfAbsent(k.type(), t -> new LinkedHashMap<>())
+                    .computeIfAbsent(k.id(), id -> new ArrayList<>()).add(i);
+        }
+        long[] versions = calls.inBatch("write of " + writes.size() + " resources", s -> {
+            long[] result = new long[writes.size()];
+            for (Map.Entry<String, Map<String, List<Integer>>> e : positions.entrySet()) {
+                List<String> ids = new ArrayList<>(e.getValue().keySet());
+                for (List<String> chunk : chunks(ids)) {
+                    writeChunk(s, e.getKey(), chunk, e.getValue(), writes, contents, result);
+                }
+            }
+            return result;
+        });
+        List<Long> result = new ArrayList<>(writes.size());
+        for (long v : versions) {
+            result.add(v);
+        }
+        return result;
+    }
+
+    /** The FHIR JSON as a document, refused when it uses a field name the layout needs. */
+    private Document content(ResourceWrite w) {
+        Document content;
+        try {
+            content = Document.parse(w.json());
+        } catch (JsonParseException | org.bson.BsonInvalidOperationException e) {
+            throw new IllegalArgumentException("Not a JSON object: the content of " + w.key(), e);
+        }
+        for (String field : content.keySet()) {
+            if (reservedFields.contains(field)) {
+                throw new IllegalArgumentException("The content of " + w.key() + " uses the field '" + field
+                        + "', which this layout reserves");
+            }
+        }
+        return content;
+    }
+
+    private void writeChunk(ClientSession s, String type, List<String> ids, Map<String, List<Integer>> positions,
+                            List<ResourceWrite> writes, List<Document> contents, long[] result) {
+        MongoCollection<Document> cur = current(type);
+        MongoCollection<Document> hist = history(type);
+        Map<String, Document> existing = new HashMap<>();
+        for (Document d : find(s, cur, Filters.in(ID, ids))) {
+            existing.put(d.getString(ID), d);
+        }
+        List<String> fresh = ids.stream().filter(id -> !existing.containsKey(id)).toList();
+        Map<String, Long> highestPast = new HashMap<>();
+        if (!fresh.isEmpty()) {
+            for (Document d : find(s, hist, Filters.in(layout.resourceIdField(), fresh))
+                    .projection(Projections.include(layout.resourceIdField(), layout.versionField()))) {
+                highestPast.merge(d.getString(layout.resourceIdField()), version(d), Math::max);
+            }
+        }
+        List<WriteModel<Document>> historyWrites = new ArrayList<>();
+        List<WriteModel<Document>> currentWrites = new ArrayList<>();
+        int replaces = 0;
+        for (String id : ids) {
+            Document old = existing.get(id);
+            long version = old != null ? version(old) : highestPast.getOrDefault(id, 0L);
+            if (old != null) {
+                historyWrites.add(historyUpsert(historyCopy(old)));
+            }
+            List<Integer> at = positions.get(id);
+            for (int n = 0; n < at.size(); n++) {
+                int i = at.get(n);
+                version++;
+                result[i] = version;
+                ResourceWrite w = writes.get(i);
+                if (n < at.size() - 1) {
+                    historyWrites.add(historyUpsert(historyCopy(stored(w, contents.get(i), version))));
+                } else if (old == null) {
+                    currentWrites.add(new InsertOneModel<>(stored(w, contents.get(i), version)));
+                } else {
+                    replaces++;
+                    currentWrites.add(new ReplaceOneModel<>(Filters.and(Filters.eq(ID, id),
+                            Filters.eq(layout.versionField(), version(old))), stored(w, contents.get(i), version)));
+                }
+            }
+        }
+        bulkWrite(s, hist, historyWrites);
+        BulkWriteResult done = bulkWrite(s, cur, currentWrites);
+        if (done != null && done.getMatchedCount() < replaces) {
+            throw new StoreException("Concurrent write of a " + type + " resource; retry the write", null, true);
+        }
+    }
+
+    /** A current document: the content with the resource id and the bookkeeping fields. */
+    private Document stored(ResourceWrite w, Document content, long version) {
+        Document d = new Document(ID, w.key().id());
+        d.putAll(content);
+        d.append(layout.versionField(), version).append(layout.deletedField(), false)
+                .append(layout.lastUpdatedField(), micros(w.lastUpdated()));
+        List<Document> refs = new ArrayList<>();
+        for (IndexedReference r : new LinkedHashSet<>(w.references())) {
+            refs.add(new Document(REF_PARAM, r.paramName()).append(REF_TARGET, r.target().toString()));
+        }
+        return d.append(layout.referencesField(), refs);
+    }
+
+    /** A current document as the history document of its version (references are kept on current versions only). */
+    private Document historyCopy(Document currentDoc) {
+        String id = currentDoc.getString(ID);
+        Document d = new Document(ID, id + HISTORY + version(currentDoc)).append(layout.resourceIdField(), id);
+        for (Map.Entry<String, Object> e : currentDoc.entrySet()) {
+            if (!e.getKey().equals(ID) && !e.getKey().equals(layout.referencesField())) {
+                d.put(e.getKey(), e.getValue());
+            }
+        }
+        return d;
+    }
+
+    private static ReplaceOneModel<Document> historyUpsert(Document historyDoc) {
+        return new ReplaceOneModel<>(Filters.eq(ID, historyDoc.getString(ID)), historyDoc,
+                new ReplaceOptions().upsert(true));
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    @Override
+    public Optional<StoredResource> read(ResourceKey key) {
+        return MongoCalls.call("read " + key, () -> {
+            Document d = current(key.type()).find(Filters.eq(ID, key.id())).first();
+            return d == null ? Optional.empty() : Optional.of(toStored(key, d));
+        });
+    }
+
+    @Override
+    public List<StoredResource> history(ResourceKey key, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        return MongoCalls.call("read history of " + key, () -> {
+            List<StoredResource> all = new ArrayList<>();
+            Document d = current(key.type()).find(Filters.eq(ID, key.id())).first();
+            if (d != null) {
+                all.add(toStored(key, d));
+            }
+            if (all.size() < limit) {
+                for (Document h : history(key.type()).find(Filters.eq(layout.resourceIdField(), key.id()))
+                        .sort(Sorts.descending(layout.versionField())).limit(limit - all.size())) {
+                    all.add(toStored(key, h));
+                }
+            }
+            return all;
+        });
+    }
+
+    @Override
+    public Footprint footprint(ResourceKey key) {
+        return MongoCalls.call("footprint of " + key, () -> {
+            Document d = current(key.type()).find(Filters.eq(ID, key.id()))
+                    .projection(Projections.include(ID, layout.referencesField())).first();
+            long index = d == null ? 0 : d.getList(layout.referencesField(), Object.class, List.of()).size();
+            long history = history(key.type()).countDocuments(Filters.eq(layout.resourceIdField(), key.id()));
+            return new Footprint(d == null ? 0 : 1, history, index);
+        });
+    }
+
+    private StoredResource toStored(ResourceKey key, Document d) {
+        boolean deleted = Boolean.TRUE.equals(d.get(layout.deletedField()));
+        long lastUpdated = ((Number) d.get(layout.lastUpdatedField())).longValue();
+        String json = null;
+        if (!deleted) {
+            Document content = new Document();
+            for (Map.Entry<String, Object> e : d.entrySet()) {
+                if (!reservedFields.contains(e.getKey())) {
+                    content.put(e.getKey(), e.getValue());
+                }
+            }
+            json = content.toJson();
+        }
+        return new StoredResource(key, version(d), instant(lastUpdated), deleted, json);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private long version(Document d) {
+        return ((Number) d.get(layout.versionField())).longValue();
+    }
+
+    private static FindIterable<Document> find(ClientSession s, MongoCollection<Document> c, Bson filter) {
+        return s == null ? c.find(filter) : c.find(s, filter);
+    }
+
+    private static void deleteMany(ClientSession s, MongoCollection<Document> c, Bson filter) {
+        if (s == null) {
+            c.deleteMany(filter);
+        } else {
+            c.deleteMany(s, filter);
+        }
+    }
+
+    private static BulkWriteResult bulkWrite(ClientSession s, MongoCollection<Document> c,
+                                             List<WriteModel<Document>> models) {
+        if (models.isEmpty()) {
+            return null;
+        }
+        return s == null ? c.bulkWrite(models, UNORDERED) : c.bulkWrite(s, models, UNORDERED);
+    }
+
+    private static Map<String, List<String>> groupByType(Collection<ResourceKey> keys) {
+        Map<String, List<String>> byType = new LinkedHashMap<>();
+        for (ResourceKey k : new LinkedHashSet<>(keys)) {
+            byType.computeIfAbsent(k.type(), t -> new ArrayList<>()).add(k.id());
+        }
+        return byType;
+    }
+
+    private static List<List<String>> chunks(List<String> ids) {
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += CHUNK) {
+            chunks.add(ids.subList(i, Math.min(ids.size(), i + CHUNK)));
+        }
+        return chunks;
+    }
+
+    private static List<ResourceKey> inBatchOrder(Collection<ResourceKey> batch, Set<ResourceKey> hit) {
+        List<ResourceKey> ordered = new ArrayList<>();
+        for (ResourceKey k : new LinkedHashSet<>(batch)) {
+            if (hit.contains(k)) {
+                ordered.add(k);
+            }
+        }
+        return ordered;
+    }
+
+    static long micros(Instant at) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+    }
+
+    static Instant instant(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+    }
+}
