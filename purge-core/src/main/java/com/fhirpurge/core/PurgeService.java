@@ -213,6 +213,15 @@ public final class PurgeService implements AutoCloseable {
     }
 
     /**
+     * Counts the jobs that still have work (a patient new or being purged), on every node.
+     *
+     * @return the number of active jobs
+     */
+    public int countActiveJobs() {
+        return storage.jobs().countActiveJobs();
+    }
+
+    /**
      * Lists jobs oldest first, a page at a time.
      *
      * @param afterJobId {@code null} for the first page, else the last job id of the previous page

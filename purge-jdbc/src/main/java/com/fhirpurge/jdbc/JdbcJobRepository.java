@@ -221,6 +221,18 @@ public final class JdbcJobRepository implements JobRepository {
     }
 
     @Override
+    public int countActiveJobs() {
+        return sql.read("count active jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(DISTINCT " + q("job_id") + ") FROM " + task
+                    + " WHERE " + q("state") + " IN ('NEW', 'PROCESSING')");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+
+    @Override
     public Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil) {
         return sql.inTransaction("claim a task", c -> dialect.supportsSkipLocked()
                 ? claimSkipLocked(c, owner, now, leaseUntil)

@@ -261,6 +261,18 @@ public final class MongoJobRepository implements JobRepository {
     }
 
     @Override
+    public int countActiveJobs() {
+        return MongoCalls.call("count active jobs", () -> {
+            int n = 0;
+            for (String ignored : tasks.distinct(JOB_ID, Filters.in(STATE, TaskState.NEW.name(),
+                    TaskState.PROCESSING.name()), String.class)) {
+                n++;
+            }
+            return n;
+        });
+    }
+
+    @Override
     public Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil) {
         Objects.requireNonNull(owner, "owner");
         long nowMicros = MongoResourceStore.micros(now);

@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Serves, under the FHIR base URL, the purge endpoints of {@link PurgeHttpBinding} and the minimal FHIR REST API of
  * {@link FhirRestApi}, on the JDK's {@link HttpServer} bound to 127.0.0.1, over the JDBC adapter (embedded H2 by
- * default). Prints {@code Listening on <base URL>} once ready.
+ * default) or the MongoDB adapter ({@code --mongo-uri}). Prints {@code Listening on <base URL>} once ready.
  *
  * <p>{@link #close()} stops in this order: the HTTP server (no new requests; running ones get a second), the progress
- * reporter, the purge service (workers finish their batch and release their leases), the connection pool.
+ * reporter, the purge service (workers finish their batch and release their leases), the storage (the JDBC connection
+ * pool or the MongoDB client).
  */
 public final class PurgeServer implements AutoCloseable {
 
@@ -132,8 +133,8 @@ public final class PurgeServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server: opens the storage, loads the demo patients if asked, starts the purge workers and the HTTP
-     * server, then prints {@code Listening on <base URL>} to {@code out}.
+     * Starts a server: binds the port, opens the storage, loads the demo patients if asked, starts the purge workers
+     * and the HTTP server, then prints {@code Listening on <base URL>} to {@code out}.
      *
      * @param options the options
      * @param out     where the demo patients and the listening line are printed
@@ -143,23 +144,24 @@ public final class PurgeServer implements AutoCloseable {
      */
     public static PurgeServer start(ServerOptions options, PrintStream out) {
         FhirContext ctx = FhirContext.forR4Cached();
-        ServerStorage storage = ServerStorage.open(options);
+        PurgeConfig config = PurgeConfig.builder().workers(options.workers()).batchSize(options.batchSize()).build();
+        ServerStorage storage = null;
         PurgeService service = null;
         HttpServer http = null;
         ExecutorService httpThreads = null;
         ProgressReporter progress = null;
         try {
-            LOG.info("storage: {}", storage.describe());
-            if (options.demo()) {
-                loadDemo(ctx, storage, out);
-            }
-            service = PurgeService.builder(storage.purgeStorage())
-                    .config(PurgeConfig.builder().workers(options.workers()).batchSize(options.batchSize()).build())
-                    .build();
+            // Bound (not yet serving) first: with --port 0 the base URL, which the storage needs, has the port in it.
             http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), 64);
             int port = http.getAddress().getPort();
             String baseUrl = options.baseUrl() != null ? stripSlash(options.baseUrl())
                     : "http://127.0.0.1:" + port + "/fhir";
+            storage = ServerStorage.open(options, baseUrl, config.compartment());
+            LOG.info("storage: {}", storage.describe());
+            if (options.demo()) {
+                loadDemo(ctx, storage, out);
+            }
+            service = PurgeService.builder(storage.purgeStorage()).config(config).build();
             String basePath = stripSlash(Objects.requireNonNullElse(URI.create(baseUrl).getRawPath(), ""));
             boolean auth = options.jwtSecret() != null;
             if (!auth) {
@@ -169,7 +171,7 @@ public final class PurgeServer implements AutoCloseable {
                 LOG.warn("**********************************************************************************");
             }
             PurgeHttpBinding binding = new PurgeHttpBinding(service, ctx, new HttpBindingConfig(baseUrl, auth,
-                    HttpBindingConfig.DEFAULT_PURGE_OPERATION, options.maxBodyBytes()));
+                    HttpBindingConfig.DEFAULT_PURGE_OPERATION, options.maxBodyBytes(), options.maxActiveJobs(), 5));
             FhirRestApi rest = new FhirRestApi(ctx, storage, baseUrl, auth, InstantSource.system());
             JwtVerifier verifier = auth ? new JwtVerifier(options.jwtSecret(), InstantSource.system()) : null;
             progress = new ProgressReporter(service, Duration.ofSeconds(5));
@@ -314,6 +316,8 @@ public final class PurgeServer implements AutoCloseable {
         if (service != null) {
             service.close();
         }
-        storage.close();
+        if (storage != null) {
+            storage.close();
+        }
     }
 }

@@ -16,20 +16,33 @@ import java.util.Objects;
  * @param jdbcUser     {@code --jdbc-user}, or {@code null}
  * @param jdbcPassword {@code --jdbc-password}, or {@code null}
  * @param dataDir      {@code --data-dir}: where the embedded H2 database lives
+ * @param mongoUri     {@code --mongo-uri}: the MongoDB connection string that selects MongoDB storage, or
+ *                     {@code null} for JDBC
+ * @param mongoDatabase {@code --mongo-database}: the MongoDB database, {@value #DEFAULT_MONGO_DATABASE} by default
  * @param demo         {@code --demo}: load synthetic demo patients at start
  * @param jwtSecret    {@code --jwt-secret}: the HS256 secret that turns bearer auth on, or {@code null} (auth off)
  * @param maxBodyBytes {@code --max-body-bytes}: the largest request body accepted
  * @param workers      {@code --workers}: purge worker threads
  * @param batchSize    {@code --batch-size}: resources erased per batch
+ * @param maxActiveJobs {@code --max-active-jobs}: purge kick-offs beyond this many jobs with work left get 429; 0
+ *                     for no limit
  */
 public record ServerOptions(boolean help, int port, String baseUrl, String jdbcUrl, String jdbcUser,
-                            String jdbcPassword, Path dataDir, boolean demo, String jwtSecret, int maxBodyBytes,
-                            int workers, int batchSize) {
+                            String jdbcPassword, Path dataDir, String mongoUri, String mongoDatabase, boolean demo,
+                            String jwtSecret, int maxBodyBytes, int workers, int batchSize, int maxActiveJobs) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 8080;
     /** The default body limit: 8 MiB, enough for sizeable transaction Bundles. */
     public static final int DEFAULT_MAX_BODY_BYTES = 8 << 20;
+    /** The default limit of jobs with work left before kick-offs get 429. */
+    public static final int DEFAULT_MAX_ACTIVE_JOBS = 16;
+    /** The default MongoDB database. */
+    public static final String DEFAULT_MONGO_DATABASE = "fhir";
+
+    /** A MongoDB database name: no path separators, dots, spaces or quotes; at most 63 characters. */
+    private static final java.util.regex.Pattern MONGO_DATABASE = java.util.regex.Pattern.compile(
+            "[^/\\\\. \"$*<>:|?\\x00]{1,63}");
 
     /** One line per option: name, argument, description. */
     private static final String[][] OPTIONS = {
@@ -39,13 +52,15 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         {"--jdbc-user", "USER", "database user"},
         {"--jdbc-password", "PASSWORD", "database password"},
         {"--data-dir", "DIR", "directory of the embedded H2 database (default ./data)"},
-        {"--mongo-uri", "URI", "MongoDB connection string (not available in this build)"},
-        {"--mongo-database", "NAME", "MongoDB database (not available in this build)"},
+        {"--mongo-uri", "URI", "store in MongoDB instead of JDBC: connection string mongodb://host:port (or"
+                + " mongodb+srv://...); not with --jdbc-url"},
+        {"--mongo-database", "NAME", "MongoDB database of --mongo-uri (default fhir)"},
         {"--demo", "", "load synthetic demo patients at start and print their ids"},
         {"--jwt-secret", "SECRET", "turn on bearer auth: HS256 JWTs signed with SECRET (scope, patient, sub)"},
         {"--max-body-bytes", "N", "largest request body accepted, larger ones get 413 (default 8388608)"},
         {"--workers", "N", "purge worker threads (default 2)"},
         {"--batch-size", "N", "resources erased per batch and transaction (default 500)"},
+        {"--max-active-jobs", "N", "purge kick-offs beyond N jobs with work left get 429 (default 16; 0: no limit)"},
         {"--help", "", "print this help and exit"},
     };
 
@@ -59,15 +74,36 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      * @param jdbcUser     see {@link #jdbcUser()}
      * @param jdbcPassword see {@link #jdbcPassword()}
      * @param dataDir      see {@link #dataDir()}
+     * @param mongoUri     see {@link #mongoUri()}
+     * @param mongoDatabase see {@link #mongoDatabase()}
      * @param demo         see {@link #demo()}
      * @param jwtSecret    see {@link #jwtSecret()}
      * @param maxBodyBytes see {@link #maxBodyBytes()}
      * @param workers      see {@link #workers()}
      * @param batchSize    see {@link #batchSize()}
-     * @throws IllegalArgumentException when a value is out of range
+     * @param maxActiveJobs see {@link #maxActiveJobs()}
+     * @throws IllegalArgumentException when a value is out of range, or both {@code jdbcUrl} and {@code mongoUri}
+     *                                  are given
      */
     public ServerOptions {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(mongoDatabase, "mongoDatabase");
+        if (mongoUri != null && jdbcUrl != null) {
+            throw new IllegalArgumentException("--mongo-uri and --jdbc-url select different storage: give only one");
+        }
+        if (mongoUri != null) {
+            try {
+                new com.mongodb.ConnectionString(mongoUri);
+            } catch (IllegalArgumentException e) {
+                // the driver's message may quote the string, credentials included
+                throw new IllegalArgumentException("--mongo-uri must be a MongoDB connection string"
+                        + " (mongodb://host:port or mongodb+srv://host)", e);
+            }
+        }
+        if (!MONGO_DATABASE.matcher(mongoDatabase).matches()) {
+            throw new IllegalArgumentException("--mongo-database must be 1 to 63 characters without / \\ . space"
+                    + " \" $ * < > : | ?, was '" + mongoDatabase + "'");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 0 and 65535, was " + port);
         }
@@ -89,8 +125,8 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      * @return the default options
      */
     public static ServerOptions defaults() {
-        return new ServerOptions(false, DEFAULT_PORT, null, null, null, null, Path.of("data"), false, null,
-                DEFAULT_MAX_BODY_BYTES, 2, 500);
+        return new ServerOptions(false, DEFAULT_PORT, null, null, null, null, Path.of("data"), null,
+                DEFAULT_MONGO_DATABASE, false, null, DEFAULT_MAX_BODY_BYTES, 2, 500, DEFAULT_MAX_ACTIVE_JOBS);
     }
 
     /**
@@ -98,7 +134,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      *
      * @param args the arguments
      * @return the options
-     * @throws UsageException for an unknown option, a missing or invalid value, or an option this build lacks
+     * @throws UsageException for an unknown option, a missing or invalid value, or options that exclude each other
      */
     public static ServerOptions parse(String... args) {
         ServerOptions o = defaults();
@@ -109,11 +145,14 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         String jdbcUser = null;
         String jdbcPassword = null;
         Path dataDir = o.dataDir;
+        String mongoUri = null;
+        String mongoDatabase = null;
         boolean demo = false;
         String jwtSecret = null;
         int maxBody = o.maxBodyBytes;
         int workers = o.workers;
         int batchSize = o.batchSize;
+        int maxActiveJobs = o.maxActiveJobs;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             String name = arg;
@@ -146,18 +185,22 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
                 case "--max-body-bytes" -> maxBody = intValue(name, inline, 1024, Integer.MAX_VALUE - 1);
                 case "--workers" -> workers = intValue(name, inline, 1, 64);
                 case "--batch-size" -> batchSize = intValue(name, inline, 1, 10_000);
-                case "--mongo-uri", "--mongo-database" -> throw new UsageException("Option " + name
-                        + ": MongoDB storage is not available in this build of purge-server; use --jdbc-url, or"
-                        + " no storage option for embedded H2");
+                case "--max-active-jobs" -> maxActiveJobs = intValue(name, inline, 0, 100_000);
+                case "--mongo-uri" -> mongoUri = inline;
+                case "--mongo-database" -> mongoDatabase = inline;
                 default -> throw new UsageException("Unknown option '" + arg + "'");
             }
         }
         if (jdbcUrl == null && (jdbcUser != null || jdbcPassword != null)) {
             throw new UsageException("--jdbc-user and --jdbc-password need --jdbc-url");
         }
+        if (mongoUri == null && mongoDatabase != null) {
+            throw new UsageException("--mongo-database needs --mongo-uri");
+        }
         try {
-            return new ServerOptions(help, port, baseUrl, jdbcUrl, jdbcUser, jdbcPassword, dataDir, demo, jwtSecret,
-                    maxBody, workers, batchSize);
+            return new ServerOptions(help, port, baseUrl, jdbcUrl, jdbcUser, jdbcPassword, dataDir, mongoUri,
+                    Objects.requireNonNullElse(mongoDatabase, o.mongoDatabase), demo, jwtSecret, maxBody, workers,
+                    batchSize, maxActiveJobs);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

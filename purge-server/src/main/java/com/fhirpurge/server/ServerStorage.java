@@ -1,14 +1,15 @@
 package com.fhirpurge.server;
 
 import com.fhirpurge.core.PurgeStorage;
+import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceWriter;
 
 /**
  * The storage the server runs on: the roles the purge service needs plus the writing, reading and soft-delete roles
- * the FHIR REST API needs. One implementation per storage family ({@link JdbcServerStorage} today; a MongoDB one
- * plugs in beside it through {@link #open(ServerOptions)}).
+ * the FHIR REST API needs. One implementation per storage family, {@link JdbcServerStorage} and
+ * {@link MongoServerStorage}, chosen by {@link #open(ServerOptions, String, CompartmentDefinition)}.
  */
 public interface ServerStorage extends AutoCloseable {
 
@@ -52,14 +53,19 @@ public interface ServerStorage extends AutoCloseable {
     void close();
 
     /**
-     * Opens the storage the options select: {@code --jdbc-url}, else embedded H2 in {@code --data-dir}. Creates the
-     * schema if needed.
+     * Opens the storage the options select: MongoDB at {@code --mongo-uri}, else the database of
+     * {@code --jdbc-url}, else embedded H2 in {@code --data-dir}. Creates the schema or the indexes if needed.
      *
-     * @param options the options
+     * @param options     the options
+     * @param baseUrl     the server's FHIR base URL: absolute references under it are local (MongoDB membership)
+     * @param compartment the compartment the purge service erases, whose membership queries need indexes
      * @return the opened storage
      * @throws com.fhirpurge.spi.StoreException when the database cannot be reached or prepared
      */
-    static ServerStorage open(ServerOptions options) {
+    static ServerStorage open(ServerOptions options, String baseUrl, CompartmentDefinition compartment) {
+        if (options.mongoUri() != null) {
+            return MongoServerStorage.open(options, baseUrl, compartment);
+        }
         return JdbcServerStorage.open(options);
     }
 }

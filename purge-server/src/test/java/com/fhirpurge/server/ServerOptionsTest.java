@@ -19,9 +19,12 @@ class ServerOptionsTest {
         assertThat(o.baseUrl()).isNull();
         assertThat(o.jdbcUrl()).isNull();
         assertThat(o.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(o.mongoUri()).isNull();
+        assertThat(o.mongoDatabase()).isEqualTo("fhir");
         assertThat(o.demo()).isFalse();
         assertThat(o.jwtSecret()).isNull();
         assertThat(o.maxBodyBytes()).isEqualTo(ServerOptions.DEFAULT_MAX_BODY_BYTES);
+        assertThat(o.maxActiveJobs()).isEqualTo(ServerOptions.DEFAULT_MAX_ACTIVE_JOBS);
     }
 
     @Test
@@ -29,9 +32,10 @@ class ServerOptionsTest {
         ServerOptions o = ServerOptions.parse("--port", "0", "--base-url=https://fhir.example.org/r4",
                 "--jdbc-url", "jdbc:postgresql://db/fhir", "--jdbc-user", "u", "--jdbc-password=p", "--data-dir",
                 "/tmp/x", "--demo", "--jwt-secret", TestServer.SECRET, "--max-body-bytes", "2048", "--workers", "4",
-                "--batch-size=100");
+                "--batch-size=100", "--max-active-jobs", "3");
         assertThat(o).isEqualTo(new ServerOptions(false, 0, "https://fhir.example.org/r4",
-                "jdbc:postgresql://db/fhir", "u", "p", Path.of("/tmp/x"), true, TestServer.SECRET, 2048, 4, 100));
+                "jdbc:postgresql://db/fhir", "u", "p", Path.of("/tmp/x"), null, "fhir", true, TestServer.SECRET, 2048,
+                4, 100, 3));
         assertThat(ServerOptions.parse("--help").help()).isTrue();
     }
 
@@ -50,10 +54,54 @@ class ServerOptionsTest {
     }
 
     @Test
-    void mongoIsNotAvailableInThisBuild() {
-        assertThatThrownBy(() -> ServerOptions.parse("--mongo-uri", "mongodb://localhost"))
-                .isInstanceOf(ServerOptions.UsageException.class).hasMessageContaining("not available in this build");
-        assertThat(launch("--mongo-uri", "mongodb://localhost").exitCode()).isEqualTo(2);
+    void parsesTheMongoOptionsInBothForms() {
+        ServerOptions o = ServerOptions.parse("--mongo-uri", "mongodb://127.0.0.1:27017", "--mongo-database=records",
+                "--demo");
+        assertThat(o.mongoUri()).isEqualTo("mongodb://127.0.0.1:27017");
+        assertThat(o.mongoDatabase()).isEqualTo("records");
+        assertThat(o.jdbcUrl()).isNull();
+        assertThat(o.demo()).isTrue();
+        ServerOptions inline = ServerOptions.parse("--mongo-uri=mongodb://u:p@db1:27017,db2:27017/?replicaSet=rs0");
+        assertThat(inline.mongoUri()).isEqualTo("mongodb://u:p@db1:27017,db2:27017/?replicaSet=rs0");
+        assertThat(inline.mongoDatabase()).as("the default database").isEqualTo("fhir");
+        assertThat(launch("--mongo-uri", "mongodb://localhost", "--port", "0").options()).isNotNull();
+    }
+
+    @Test
+    void refusesBadMongoCommandLinesWithStatus2() {
+        assertThatThrownBy(() -> ServerOptions.parse("--mongo-uri", "mongodb://localhost", "--jdbc-url",
+                "jdbc:h2:mem:x")).isInstanceOf(ServerOptions.UsageException.class)
+                .hasMessageContaining("--mongo-uri").hasMessageContaining("--jdbc-url");
+        assertThatThrownBy(() -> ServerOptions.parse("--jdbc-url=jdbc:h2:mem:x", "--mongo-uri=mongodb://localhost"))
+                .isInstanceOf(ServerOptions.UsageException.class);
+        assertThatThrownBy(() -> ServerOptions.parse("--mongo-database", "fhir"))
+                .isInstanceOf(ServerOptions.UsageException.class).hasMessageContaining("needs --mongo-uri");
+        assertThatThrownBy(() -> ServerOptions.parse("--mongo-uri", "http://localhost:27017"))
+                .isInstanceOf(ServerOptions.UsageException.class).hasMessageContaining("connection string");
+        assertThatThrownBy(() -> ServerOptions.parse("--mongo-uri", "mongodb://user:secret@")).hasMessageNotContaining(
+                "secret");
+        for (String bad : new String[] {"", "a.b", "a/b", "a b", "a$b", "x".repeat(64)}) {
+            assertThatThrownBy(() -> ServerOptions.parse("--mongo-uri", "mongodb://localhost", "--mongo-database",
+                    bad)).as(bad).isInstanceOf(ServerOptions.UsageException.class)
+                    .hasMessageContaining("--mongo-database");
+        }
+        assertThatThrownBy(() -> ServerOptions.parse("--mongo-uri")).hasMessageContaining("needs a value");
+
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PurgeServer.Launch both = PurgeServer.launch(new String[] {"--mongo-uri", "mongodb://localhost",
+            "--jdbc-url", "jdbc:h2:mem:x"}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.options()).isNull();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--mongo-uri and --jdbc-url").contains("Usage:");
+        assertThat(launch("--mongo-database", "fhir").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void helpDescribesTheMongoOptions() {
+        String usage = ServerOptions.usage();
+        assertThat(usage).containsPattern("  --mongo-uri URI +\\S.*MongoDB").containsPattern(
+                "  --mongo-database NAME +\\S.*default fhir").doesNotContain("not available");
     }
 
     @Test

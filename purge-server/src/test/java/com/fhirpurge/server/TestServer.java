@@ -73,9 +73,21 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(Path dataDir, String... extraArgs) {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(),
-                "--max-body-bytes", "65536"));
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
         args.addAll(List.of(extraArgs));
+        return startWith(dataDir, args.toArray(String[]::new));
+    }
+
+    /** A server on MongoDB, e.g. an in-process wire-protocol server ({@link #snapshot()} does not apply). */
+    static TestServer startOnMongo(String mongoUri, String database, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("--mongo-uri", mongoUri, "--mongo-database", database));
+        args.addAll(List.of(extraArgs));
+        return startWith(null, args.toArray(String[]::new));
+    }
+
+    private static TestServer startWith(Path dataDir, String... storageAndExtraArgs) {
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--max-body-bytes", "65536"));
+        args.addAll(List.of(storageAndExtraArgs));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PurgeServer server = PurgeServer.start(ServerOptions.parse(args.toArray(String[]::new)),
                 new PrintStream(out, true, StandardCharsets.UTF_8));

@@ -57,6 +57,14 @@ public interface JobRepository {
     List<JobRecord> listJobs(String afterJobId, int limit);
 
     /**
+     * Counts the jobs that still have work: at least one task {@link TaskState#NEW} or {@link TaskState#PROCESSING}.
+     * Hosts use it to refuse new jobs beyond a concurrency limit (HTTP 429).
+     *
+     * @return the number of active jobs
+     */
+    int countActiveJobs();
+
+    /**
      * Claims one runnable task: a task in {@link TaskState#NEW}, or in {@link TaskState#PROCESSING} whose lease
      * ended at or before {@code now}. The claimed task becomes {@code PROCESSING} with a lease for {@code owner}
      * until {@code leaseUntil}, its fence one more than before (1 on the first claim), {@code updatedAt = now}.

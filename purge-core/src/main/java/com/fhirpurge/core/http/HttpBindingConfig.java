@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param purgeOperation   the scope suffix that allows patient purge, granted as {@code system/}, {@code user/} or
  *                         {@code patient/} + this; default {@code kodjin/$patient-purge}
  * @param maxBodyBytes     the largest request body accepted, in bytes (UTF-8); larger ones get 413
+ * @param maxActiveJobs    the most jobs with work left before a kick-off is refused with 429; 0 for no limit
+ * @param retryAfter       the {@code Retry-After} seconds sent with a 429 or 503
  */
-public record HttpBindingConfig(String baseUrl, boolean authRequired, String purgeOperation, int maxBodyBytes) {
+public record HttpBindingConfig(String baseUrl, boolean authRequired, String purgeOperation, int maxBodyBytes,
+                                int maxActiveJobs, int retryAfter) {
 
     /** The default purge operation scope suffix, as the specification names it. */
     public static final String DEFAULT_PURGE_OPERATION = "kodjin/$patient-purge";
@@ -25,6 +28,8 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
      * @param authRequired   see {@link #authRequired()}
      * @param purgeOperation see {@link #purgeOperation()}
      * @param maxBodyBytes   see {@link #maxBodyBytes()}
+     * @param maxActiveJobs  see {@link #maxActiveJobs()}
+     * @param retryAfter     see {@link #retryAfter()}
      * @throws IllegalArgumentException when the base URL is not absolute http(s) or a value is out of range
      */
     public HttpBindingConfig {
@@ -42,16 +47,31 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
         if (maxBodyBytes < 1024) {
             throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + maxBodyBytes);
         }
+        if (maxActiveJobs < 0 || retryAfter < 1) {
+            throw new IllegalArgumentException("maxActiveJobs must be >= 0 and retryAfter >= 1, were " + maxActiveJobs
+                    + " and " + retryAfter);
+        }
     }
 
     /**
-     * A configuration with the defaults: auth required, the specification's scope names, 1 MiB bodies.
+     * A configuration with the defaults: auth required, the specification's scope names, 1 MiB bodies, no limit on
+     * active jobs, {@code Retry-After: 5}.
      *
      * @param baseUrl the FHIR base URL
      * @return the configuration
      */
     public static HttpBindingConfig of(String baseUrl) {
-        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20);
+        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20, 0, 5);
+    }
+
+    /**
+     * A copy with a limit on active jobs.
+     *
+     * @param limit the most jobs with work left before kick-offs get 429; 0 for no limit
+     * @return the new configuration
+     */
+    public HttpBindingConfig withMaxActiveJobs(int limit) {
+        return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, limit, retryAfter);
     }
 
     /**

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every error body is an {@code OperationOutcome}: 400 for bad input (nothing is created), 401 without
  * credentials, 403 for insufficient scope or a patient outside a {@code patient/} scope's context, 404 for unknown
  * paths and jobs, 405 for a wrong method (with {@code Allow}), 413 for a body over the limit, 415 for a non-JSON body,
- * 503 when the store is transiently unavailable.
+ * 429 with {@code Retry-After} when {@link HttpBindingConfig#maxActiveJobs()} jobs still have work, 503 when the store
+ * is transiently unavailable.
  *
  * <p><b>Authorization</b> (when {@link HttpBindingConfig#authRequired()}): the caller needs
  * {@code system/}, {@code user/} or {@code patient/} + {@link HttpBindingConfig#purgeOperation()}. A {@code patient/}
@@ -105,7 +106,7 @@ public final class PurgeHttpBinding {
         } catch (StoreException e) {
             if (e.isTransient()) {
                 HttpResponse r = error(503, "transient", "The store is unavailable, retry later: " + e.getMessage());
-                return withHeader(r, "Retry-After", "5");
+                return withHeader(r, "Retry-After", Integer.toString(config.retryAfter()));
             }
             LOG.error("purge request {} {} failed in the store", request.method(), request.path(), e);
             return error(500, "exception", "The store failed: " + e.getMessage());
@@ -155,7 +156,13 @@ public final class PurgeHttpBinding {
             return refused;
         }
         PurgeRequestParser.requireRespondAsync(request.header("Prefer"));
-        return submit(request, patientIds.get());
+        List<String> ids = patientIds.get();
+        if (config.maxActiveJobs() > 0 && service.countActiveJobs() >= config.maxActiveJobs()) {
+            HttpResponse busy = error(429, "throttled", "Too many purge jobs are running (limit "
+                    + config.maxActiveJobs() + "); retry later");
+            return withHeader(busy, "Retry-After", Integer.toString(config.retryAfter()));
+        }
+        return submit(request, ids);
     }
 
     private HttpResponse submit(HttpRequest request, List<String> patientIds) {

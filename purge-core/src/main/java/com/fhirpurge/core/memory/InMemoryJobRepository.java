@@ -76,6 +76,13 @@ public final class InMemoryJobRepository implements JobRepository {
     }
 
     @Override
+    public synchronized int countActiveJobs() {
+        return (int) tasks.values().stream()
+                .filter(t -> t.state() == TaskState.NEW || t.state() == TaskState.PROCESSING)
+                .map(TaskRecord::jobId).distinct().count();
+    }
+
+    @Override
     public synchronized Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil) {
         TaskRecord best = null;
         for (TaskRecord t : tasks.values()) {

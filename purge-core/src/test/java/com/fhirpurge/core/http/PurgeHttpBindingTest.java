@@ -218,4 +218,25 @@ class PurgeHttpBindingTest {
         assertThat(p.getParameter()).allSatisfy(r -> assertThat(part(r, "status")).isEqualTo("cancelled"));
         assertThat(store.read(com.fhirpurge.spi.ResourceKey.of("Observation", "o1"))).isPresent();
     }
+
+    @Test
+    void kickOffsBeyondTheActiveJobLimitGet429WithRetryAfter() {
+        PurgeService idle = PurgeService.builder(PurgeStorage.of(store, store, jobs))
+                .config(PurgeConfig.builder().nodeId("idle").compartment(PATIENT_COMPARTMENT).build()).build();
+        service.close();
+        PurgeHttpBinding limited = new PurgeHttpBinding(idle, CTX, HttpBindingConfig.of(BASE).withMaxActiveJobs(1));
+
+        HttpResponse first = limited.handle(request("POST", "Patient/p1/$purge", "", SYSTEM, "Prefer", "respond-async"));
+        HttpResponse second = limited.handle(request("POST", "Patient/p2/$purge", "", SYSTEM, "Prefer",
+                "respond-async"));
+
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(second.status()).isEqualTo(429);
+        assertThat(second.headers()).containsEntry("Retry-After", "5");
+        assertThat(issue(second).getCode().toCode()).isEqualTo("throttled");
+        assertThat(idle.listJobs(null, 10)).hasSize(1);
+        idle.cancel(jobIdOf(first));
+        assertThat(limited.handle(request("POST", "Patient/p2/$purge", "", SYSTEM, "Prefer", "respond-async"))
+                .status()).isEqualTo(202);
+    }
 }

@@ -136,6 +136,24 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void countsTheJobsThatStillHaveWork() {
+        assertThat(repo.countActiveJobs()).isZero();
+        createJobWithTasks("job-new", T0, "p1", "p2");
+        createJobWithTasks("job-running", T0.plusSeconds(1), "p3");
+        createJobWithTasks("job-done", T0.plusSeconds(2), "p4");
+        createJobWithTasks("job-cancelled", T0.plusSeconds(3), "p5");
+        assertThat(claim("w", T0.plusSeconds(5)).jobId()).isEqualTo("job-new");
+        assertThat(claim("w", T0.plusSeconds(5)).jobId()).isEqualTo("job-new");
+        TaskRecord running = claim("w", T0.plusSeconds(5));
+        TaskRecord done = claim("w", T0.plusSeconds(5));
+        repo.finish(done.taskId(), done.lease(), TaskState.COMPLETED, TaskProgress.INITIAL, null, T0.plusSeconds(6));
+        repo.requestCancel("job-cancelled", T0.plusSeconds(6));
+
+        assertThat(running.jobId()).isEqualTo("job-running");
+        assertThat(repo.countActiveJobs()).isEqualTo(2);
+    }
+
+    @Test
     void aClaimLeasesANewTaskToItsOwner() {
         createJobWithTasks("job-1", T0, "p1");
         Instant now = T0.plusSeconds(1);
