@@ -7,9 +7,6 @@ import com.fhirpurge.jdbc.JdbcJobRepository;
 import com.fhirpurge.jdbc.JdbcLayout;
 import com.fhirpurge.jdbc.JdbcResourceStore;
 import com.fhirpurge.jdbc.JdbcSchema;
-import com.fhirpurge.spi.ResourceEraser;
-import com.fhirpurge.spi.ResourceReader;
-import com.fhirpurge.spi.ResourceWriter;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
@@ -18,24 +15,26 @@ import java.nio.file.Path;
  * The JDBC adapter on a HikariCP pool, with the reference schema and the job tables (prefix {@value #PREFIX})
  * created at start-up: PostgreSQL, MariaDB/MySQL, or an embedded H2 file database by default.
  */
-public final class JdbcServerStorage implements ServerStorage {
+public final class JdbcServerStorage extends StoreServerStorage<JdbcResourceStore> {
 
     /** The table prefix of the reference schema and the job tables. */
     public static final String PREFIX = "fp_";
 
     private final HikariDataSource pool;
-    private final JdbcResourceStore store;
-    private final PurgeStorage purgeStorage;
-    private final String description;
 
-    private JdbcServerStorage(HikariDataSource pool, String description) {
+    private JdbcServerStorage(HikariDataSource pool, JdbcDialect dialect, JdbcResourceStore store,
+                              String description) {
+        super(store, PurgeStorage.of(store, store, new JdbcJobRepository(pool, dialect, PREFIX)),
+                description + " (" + dialect.getClass().getSimpleName() + ")");
         this.pool = pool;
+    }
+
+    private static JdbcServerStorage prepare(HikariDataSource pool, String description) {
         JdbcDialect dialect = JdbcDialects.detect(pool);
         JdbcSchema.createReferenceSchema(pool, dialect, PREFIX);
         JdbcSchema.createJobSchema(pool, dialect, PREFIX);
-        this.store = new JdbcResourceStore(pool, JdbcLayout.referenceSchema(PREFIX), dialect);
-        this.purgeStorage = PurgeStorage.of(store, store, new JdbcJobRepository(pool, dialect, PREFIX));
-        this.description = description + " (" + dialect.getClass().getSimpleName() + ")";
+        return new JdbcServerStorage(pool, dialect,
+                new JdbcResourceStore(pool, JdbcLayout.referenceSchema(PREFIX), dialect), description);
     }
 
     /**
@@ -71,36 +70,11 @@ public final class JdbcServerStorage implements ServerStorage {
         }
         HikariDataSource pool = new HikariDataSource(config);
         try {
-            return new JdbcServerStorage(pool, shown);
+            return prepare(pool, shown);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
-    }
-
-    @Override
-    public PurgeStorage purgeStorage() {
-        return purgeStorage;
-    }
-
-    @Override
-    public ResourceWriter writer() {
-        return store;
-    }
-
-    @Override
-    public ResourceReader reader() {
-        return store;
-    }
-
-    @Override
-    public ResourceEraser eraser() {
-        return store;
-    }
-
-    @Override
-    public String describe() {
-        return description;
     }
 
     @Override

@@ -5,9 +5,6 @@ import com.fhirpurge.mongo.MongoJobRepository;
 import com.fhirpurge.mongo.MongoLayout;
 import com.fhirpurge.mongo.MongoResourceStore;
 import com.fhirpurge.spi.CompartmentDefinition;
-import com.fhirpurge.spi.ResourceEraser;
-import com.fhirpurge.spi.ResourceReader;
-import com.fhirpurge.spi.ResourceWriter;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
@@ -23,28 +20,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>On a replica set or sharded cluster every erasure batch runs in a transaction; on a standalone server the
  * adapter's idempotent write order keeps a crash recoverable (see {@link MongoResourceStore}).
  */
-public final class MongoServerStorage implements ServerStorage {
+public final class MongoServerStorage extends StoreServerStorage<MongoResourceStore> {
 
     /** The collection prefix of the job collections. */
     public static final String PREFIX = "fp_";
 
     private final MongoClient client;
-    private final MongoResourceStore store;
-    private final PurgeStorage purgeStorage;
-    private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MongoServerStorage(MongoClient client, String databaseName, String baseUrl,
-                               CompartmentDefinition compartment, String shownServer) {
+    private MongoServerStorage(MongoClient client, MongoResourceStore store, MongoJobRepository jobs,
+                               String description) {
+        super(store, PurgeStorage.of(store, store, jobs), description);
         this.client = client;
+    }
+
+    private static MongoServerStorage prepare(MongoClient client, String databaseName, String baseUrl,
+                                              CompartmentDefinition compartment, String shownServer) {
         MongoLayout layout = MongoLayout.builder(MongoLayout.Membership.RAW_JSON).localBaseUrls(baseUrl).build();
-        this.store = new MongoResourceStore(client, databaseName, layout);
+        MongoResourceStore store = new MongoResourceStore(client, databaseName, layout);
         MongoJobRepository jobs = new MongoJobRepository(client.getDatabase(databaseName), PREFIX);
         store.ensureIndexes(compartment);
         jobs.ensureIndexes();
-        this.purgeStorage = PurgeStorage.of(store, store, jobs);
-        this.description = "MongoDB at " + shownServer + ", database " + databaseName
-                + (store.usesTransactions() ? " (transactions)" : " (standalone: no transactions)");
+        return new MongoServerStorage(client, store, jobs, "MongoDB at " + shownServer + ", database " + databaseName
+                + (store.usesTransactions() ? " (transactions)" : " (standalone: no transactions)"));
     }
 
     /**
@@ -69,37 +67,11 @@ public final class MongoServerStorage implements ServerStorage {
                 .applicationName("purge-server").build());
         try {
             // hosts only: the connection string may carry credentials
-            return new MongoServerStorage(client, options.mongoDatabase(), baseUrl, compartment,
-                    String.join(",", uri.getHosts()));
+            return prepare(client, options.mongoDatabase(), baseUrl, compartment, String.join(",", uri.getHosts()));
         } catch (RuntimeException e) {
             client.close();
             throw e;
         }
-    }
-
-    @Override
-    public PurgeStorage purgeStorage() {
-        return purgeStorage;
-    }
-
-    @Override
-    public ResourceWriter writer() {
-        return store;
-    }
-
-    @Override
-    public ResourceReader reader() {
-        return store;
-    }
-
-    @Override
-    public ResourceEraser eraser() {
-        return store;
-    }
-
-    @Override
-    public String describe() {
-        return description;
     }
 
     @Override

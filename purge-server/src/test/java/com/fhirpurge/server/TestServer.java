@@ -3,6 +3,7 @@ package com.fhirpurge.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.demo.SeedExamples;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,25 +40,7 @@ final class TestServer implements AutoCloseable {
     static final FhirContext CTX = FhirContext.forR4Cached();
     static final String SECRET = "test-secret-that-is-long-enough-0123456789";
     /** The kick-off body of the specification's {@code $bulk-purge} example, verbatim. */
-    static final String SEED_KICK_OFF = """
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {
-                        "name": "patientId",
-                        "valueString": "4a426db7-4fc4-4b19-8715-22a75cb67e03"
-                    },
-                    {
-                        "name": "patientId",
-                        "valueString": "5aece5b6-3f64-4efd-9124-5236c8079559"
-                    },
-                    {
-                        "name": "patientId",
-                        "valueString": "8a1915e6-32a6-4a33-9a10-78921cbf0f2e"
-                    }
-                ]
-            }
-            """;
+    static final String SEED_KICK_OFF = SeedExamples.BULK_PURGE_KICK_OFF;
     static final List<String> SEED_PATIENTS = List.of("4a426db7-4fc4-4b19-8715-22a75cb67e03",
             "5aece5b6-3f64-4efd-9124-5236c8079559", "8a1915e6-32a6-4a33-9a10-78921cbf0f2e");
 

@@ -30,26 +30,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  */
 public final class PurgeDemo {
 
-    /** The kick-off body of the {@code Patient/$bulk-purge} example, verbatim. */
-    static final String KICK_OFF = """
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {
-                        "name": "patientId",
-                        "valueString": "4a426db7-4fc4-4b19-8715-22a75cb67e03"
-                    },
-                    {
-                        "name": "patientId",
-                        "valueString": "5aece5b6-3f64-4efd-9124-5236c8079559"
-                    },
-                    {
-                        "name": "patientId",
-                        "valueString": "8a1915e6-32a6-4a33-9a10-78921cbf0f2e"
-                    }
-                ]
-            }
-            """;
+    private static final String KICK_OFF = SeedExamples.BULK_PURGE_KICK_OFF;
 
     private static final String[] KEPT = {"keep-ana", "keep-ben"};
     private static final int[] SIZES = {400, 250, 120};

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.Issue;
+import com.fhirpurge.core.demo.SeedExamples;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -16,26 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class PurgeRequestParserTest {
 
-    /** The kick-off example of the Kodjin {@code $bulk-purge} documentation (the seed), verbatim. */
-    static final String SEED_KICKOFF = """
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {
-                        "name": "patientId",
-                        "valueString": "4a426db7-4fc4-4b19-8715-22a75cb67e03"
-                    },
-                    {
-                        "name": "patientId",
-                        "valueString": "5aece5b6-3f64-4efd-9124-5236c8079559"
-                    },
-                    {
-                        "name": "patientId",
-                        "valueString": "8a1915e6-32a6-4a33-9a10-78921cbf0f2e"
-                    }
-                ]
-            }
-            """;
+    static final String SEED_KICKOFF = SeedExamples.BULK_PURGE_KICK_OFF;
 
     private static final PurgeRequestParser PARSER = new PurgeRequestParser(TestFhir.R4);
 
