@@ -160,11 +160,39 @@ public final class MongoJobRepository implements JobRepository {
                     throw e;
                 }
             }
-            jobs.updateOne(Filters.eq(ID, job.jobId()), Updates.set(COMMITTED, true));
-            tasks.updateMany(Filters.and(Filters.eq(JOB_ID, job.jobId()), Filters.eq(STATE, CREATING)),
-                    Updates.set(STATE, TaskState.NEW.name()));
+            try {
+                jobs.updateOne(Filters.eq(ID, job.jobId()), Updates.set(COMMITTED, true));
+                releaseTasks(job.jobId());
+            } catch (RuntimeException e) {
+                settleCreation(job.jobId(), e);
+            }
             return null;
         });
+    }
+
+    private void releaseTasks(String jobId) {
+        tasks.updateMany(Filters.and(Filters.eq(JOB_ID, jobId), Filters.eq(STATE, CREATING)),
+                Updates.set(STATE, TaskState.NEW.name()));
+    }
+
+    /**
+     * The commit flag or the task release failed, or its reply was lost: read the job back. If the commit took,
+     * finish the release and report success (the job exists and runs); if not, remove the hidden job and its tasks
+     * and report the failure, so a retried submit starts clean and nothing half-made is left behind.
+     */
+    private void settleCreation(String jobId, RuntimeException failure) {
+        try {
+            Document stored = jobs.find(Filters.eq(ID, jobId)).first();
+            if (stored != null && Boolean.TRUE.equals(stored.getBoolean(COMMITTED))) {
+                releaseTasks(jobId);
+                return;
+            }
+            tasks.deleteMany(Filters.and(Filters.eq(JOB_ID, jobId), Filters.eq(STATE, CREATING)));
+            jobs.deleteOne(Filters.and(Filters.eq(ID, jobId), Filters.eq(COMMITTED, false)));
+        } catch (RuntimeException again) {
+            failure.addSuppressed(again);
+        }
+        throw failure;
     }
 
     private static Document taskDocument(TaskRecord t, Instant jobCreatedAt) {

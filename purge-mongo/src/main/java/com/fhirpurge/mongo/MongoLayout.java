@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * extension on {@code id}, JSON {@code "_id"}, cannot be stored).
  *
  * <p><b>Reference field.</b> The writing role ({@link MongoResourceStore#write}) also stores the resource's extracted
- * references in {@link #referencesField()} (default {@code _refs}): an array of {@code {p: <parameter>,
+ * references in {@link #referencesField()} (default {@code __refs}): an array of {@code {p: <parameter>,
  * t: "<Type>/<id>"}}. It answers {@code findReferrers} and the footprint's index count in both strategies, and
  * compartment membership in {@link Membership#REFERENCE_FIELD}.
  *
@@ -113,7 +113,9 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
 
     /**
      * The raw FHIR JSON layout with default names: collections {@code {type}} and {@code {type}_history}, fields
-     * {@code _version}, {@code _deleted}, {@code _lastUpdated}, {@code _resourceId}, {@code _refs}.
+     * {@code __version}, {@code __deleted}, {@code __lastUpdated}, {@code __resourceId}, {@code __refs}: FHIR JSON
+     * never has a property starting with two underscores, so they can never clash with content (a primitive
+     * extension such as {@code _version} of a Questionnaire's {@code version} stays content).
      *
      * @return the layout
      */
@@ -226,11 +228,11 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
         private final Membership membership;
         private String collectionPattern = TYPE;
         private String historyCollectionPattern = TYPE + "_history";
-        private String versionField = "_version";
-        private String deletedField = "_deleted";
-        private String lastUpdatedField = "_lastUpdated";
-        private String resourceIdField = "_resourceId";
-        private String referencesField = "_refs";
+        private String versionField = "__version";
+        private String deletedField = "__deleted";
+        private String lastUpdatedField = "__lastUpdated";
+        private String resourceIdField = "__resourceId";
+        private String referencesField = "__refs";
         private List<String> localBaseUrls = List.of();
 
         private Builder(Membership membership) {

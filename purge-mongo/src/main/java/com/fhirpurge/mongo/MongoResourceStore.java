@@ -277,23 +277,22 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             return Filters.elemMatch(layout.referencesField(),
                     Filters.and(Filters.in(REF_PARAM, names), Filters.eq(REF_TARGET, target)));
         }
-        String escaped = escapeRegex(target);
-        String versioned = "^" + escapeRegex(target + HISTORY) + "[^/]+$";
-        String absolute = null;
-        if (!layout.localBaseUrls().isEmpty()) {
-            StringBuilder bases = new StringBuilder();
-            for (String base : layout.localBaseUrls()) {
-                bases.append(bases.length() == 0 ? "" : "|").append(escapeRegex(base));
-            }
-            absolute = "^(" + bases + ")/" + escaped + "(/_history/[^/?#]+)?$";
+        // Every alternative is an equality or a regular expression with a literal prefix, so an index on
+        // <path>.reference bounds each of them: relative, relative versioned, and per local base the absolute forms.
+        List<String> exact = new ArrayList<>();
+        List<String> versionedPrefixes = new ArrayList<>();
+        exact.add(target);
+        versionedPrefixes.add(target + HISTORY);
+        for (String base : layout.localBaseUrls()) {
+            exact.add(base + "/" + target);
+            versionedPrefixes.add(base + "/" + target + HISTORY);
         }
         List<Bson> any = new ArrayList<>();
         for (String path : pathsOf(params)) {
             String field = path + ".reference";
-            any.add(Filters.eq(field, target));
-            any.add(Filters.regex(field, versioned));
-            if (absolute != null) {
-                any.add(Filters.regex(field, absolute));
+            any.add(Filters.in(field, exact));
+            for (String prefix : versionedPrefixes) {
+                any.add(Filters.regex(field, "^" + escapeRegex(prefix) + "[^/?#]+$"));
             }
         }
         return Filters.or(any);
@@ -498,6 +497,8 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
                                 : cur.updateOne(s, guard, tombstone).getMatchedCount();
                         if (matched == 1) {
                             done.add(ResourceKey.of(type, d.getString(ID)));
+                        } else {
+                            dropOrphanedHistory(s, type, List.of(d.getString(ID)));
                         }
                     }
                 }
@@ -627,7 +628,23 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         bulkWrite(s, hist, historyWrites);
         BulkWriteResult done = bulkWrite(s, cur, currentWrites);
         if (done != null && done.getMatchedCount() < replaces) {
+            dropOrphanedHistory(s, type, List.copyOf(existing.keySet()));
             throw new StoreException("Concurrent write of a " + type + " resource; retry the write", null, true);
+        }
+    }
+
+    /**
+     * After a guarded update lost a race: a resource whose current document is gone meanwhile (a purge erased it)
+     * must not keep the history copy this call wrote, or it would outlive its current document unseen by any sweep.
+     */
+    private void dropOrphanedHistory(ClientSession s, String type, List<String> ids) {
+        Set<String> alive = new HashSet<>();
+        for (Document d : find(s, current(type), Filters.in(ID, ids)).projection(Projections.include(ID))) {
+            alive.add(d.getString(ID));
+        }
+        List<String> gone = ids.stream().filter(id -> !alive.contains(id)).toList();
+        if (!gone.isEmpty()) {
+            deleteMany(s, history(type), Filters.in(layout.resourceIdField(), gone));
         }
     }
 

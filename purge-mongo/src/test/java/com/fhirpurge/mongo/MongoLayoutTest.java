@@ -46,7 +46,7 @@ class MongoLayoutTest {
             assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).deletedField(reserved).build())
                     .hasMessageContaining("reserved");
         }
-        assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).lastUpdatedField("_version").build())
+        assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).lastUpdatedField("__version").build())
                 .hasMessageContaining("twice");
         assertThatThrownBy(() -> MongoLayout.builder(null).build()).isInstanceOf(NullPointerException.class);
     }

@@ -181,14 +181,18 @@ class MongoRawJsonMembershipTest {
 
         String json = store.read(key("Observation/o1")).orElseThrow().json();
         assertThat(json).contains("\"resourceType\": \"Observation\"", "\"id\": \"o1\"", "Patient/p1", "v1")
-                .doesNotContain("_id", "_version", "_deleted", "_lastUpdated", "_refs", "_resourceId");
+                .doesNotContain("_id", "__version", "__deleted", "__lastUpdated", "__refs", "__resourceId");
         ResourceKey k = key("Observation/bad");
-        for (String field : List.of("_id", "_version", "_refs")) {
+        for (String field : List.of("_id", "__version", "__refs")) {
             ResourceWrite bad = new ResourceWrite(k, "{\"resourceType\":\"Observation\",\"" + field + "\":1}", T0,
                     List.of(new IndexedReference(k, "subject", key("Patient/p1"))));
             assertThatThrownBy(() -> store.write(List.of(bad))).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(field);
         }
+        ResourceWrite primitiveExtension = new ResourceWrite(key("Questionnaire/q1"), "{\"resourceType\":"
+                + "\"Questionnaire\",\"status\":\"draft\",\"version\":\"1\",\"_version\":{\"id\":\"v\"}}", T0, List.of());
+        store.write(List.of(primitiveExtension));
+        assertThat(store.read(key("Questionnaire/q1")).orElseThrow().json()).contains("\"_version\"");
         assertThatThrownBy(() -> store.write(List.of(new ResourceWrite(k, "[1]", T0, List.of()))))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(store.read(k)).isEmpty();

@@ -110,7 +110,8 @@ public final class FhirRestApi {
         this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
         this.authRequired = authRequired;
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.extractor = new ReferenceExtractor(ctx);
+        // Absolute references under this server's base are local; all others point at other servers.
+        this.extractor = new ReferenceExtractor(ctx, List.of(baseUrl));
         this.outcomes = new OperationOutcomes(ctx);
         this.resourceTypes = Set.copyOf(ctx.getResourceTypes());
         this.capabilityStatement = ctx.newJsonParser().encodeResourceToString(capabilities());
@@ -273,7 +274,7 @@ public final class FhirRestApi {
 
     private HttpResponse writeOne(Resource resource) {
         ResourceWrite write = prepare(resource, clock.instant());
-        long version = storage.writer().write(List.of(write)).get(0);
+        long version = write(List.of(write)).get(0);
         StoredResource stored = new StoredResource(write.key(), version, write.lastUpdated(), false, write.json());
         HttpResponse response = resourceResponse(version == 1 ? 201 : 200, stored, true);
         return withHeader(response, "Location", baseUrl + "/" + write.key() + "/_history/" + version);
@@ -289,6 +290,16 @@ public final class FhirRestApi {
             return error(404, "not-found", "Resource " + key + " is not known");
         }
         return new HttpResponse(204, Map.of(), "");
+    }
+
+    /** Writes through the store; content the store cannot hold (a reserved field name, say) is a 400. */
+    private List<Long> write(List<ResourceWrite> writes) {
+        try {
+            return storage.writer().write(writes);
+        } catch (IllegalArgumentException e) {
+            throw InvalidRequestException.badRequest("invalid", "The resource cannot be stored: "
+                    + shorten(e.getMessage()), null);
+        }
     }
 
     /** Clears the version (the store assigns it), sets {@code lastUpdated} and extracts the reference rows. */
@@ -369,7 +380,7 @@ public final class FhirRestApi {
                 failed.put(e.index(), outcome(400, ex.issues()));
             }
         }
-        List<Long> versions = writes.isEmpty() ? List.of() : storage.writer().write(writes);
+        List<Long> versions = writes.isEmpty() ? List.of() : write(writes);
         Bundle out = new Bundle();
         out.setId(UUID.randomUUID().toString());
         out.setType(transaction ? BundleType.TRANSACTIONRESPONSE : BundleType.BATCHRESPONSE);

@@ -23,8 +23,9 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>A token is accepted only when: it has exactly three base64url parts; the header's {@code alg} is
  * {@code HS256} (anything else, {@code none} included, is refused); the HMAC-SHA256 signature over
- * {@code header.payload} matches (compared in constant time); {@code exp}, when present, is in the future and
- * {@code nbf}, when present, is not, both with {@link #LEEWAY} of clock skew. Claims: {@code scope} (space-separated
+ * {@code header.payload} matches (compared in constant time); {@code exp} is present (a token without expiry would
+ * grant purge rights forever) and in the future, and {@code nbf}, when present, is not, both with {@link #LEEWAY} of
+ * clock skew. Claims: {@code scope} (space-separated
  * SMART scopes), optional {@code patient} (the patient context), {@code sub} (the subject). The header and claims
  * are parsed with Jackson (already on HAPI FHIR's dependency tree) with duplicate keys refused.
  *
@@ -84,7 +85,10 @@ public final class JwtVerifier {
         JsonNode claims = object(parts[1], "claims");
         Instant now = clock.instant();
         Long exp = numericDate(claims, "exp");
-        if (exp != null && !now.isBefore(Instant.ofEpochSecond(exp).plus(LEEWAY))) {
+        if (exp == null) {
+            throw new InvalidTokenException("The token has no exp (expiry) claim");
+        }
+        if (!now.isBefore(Instant.ofEpochSecond(exp).plus(LEEWAY))) {
             throw new InvalidTokenException("The token has expired");
         }
         Long nbf = numericDate(claims, "nbf");

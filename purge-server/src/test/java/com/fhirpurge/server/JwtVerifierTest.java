@@ -28,7 +28,7 @@ class JwtVerifierTest {
 
     @Test
     void refusesTamperingAndOtherAlgorithms() {
-        String good = jwt(SECRET, "{\"scope\":\"a\"}");
+        String good = jwt(SECRET, "{\"scope\":\"a\",\"exp\":" + (NOW.getEpochSecond() + 60) + "}");
         String[] parts = good.split("\\.");
         String tampered = parts[0] + "." + jwt(SECRET, "{\"scope\":\"b\"}").split("\\.")[1] + "." + parts[2];
         assertThatThrownBy(() -> verifier.verify(tampered)).hasMessageContaining("signature");
@@ -47,8 +47,10 @@ class JwtVerifierTest {
     void checksExpAndNbf() {
         assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"exp\":" + (NOW.getEpochSecond() - 31) + "}")))
                 .hasMessageContaining("expired");
-        assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"nbf\":" + (NOW.getEpochSecond() + 31) + "}")))
-                .hasMessageContaining("not valid yet");
+        assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"nbf\":" + (NOW.getEpochSecond() + 31) + ",\"exp\":"
+                + (NOW.getEpochSecond() + 600) + "}"))).hasMessageContaining("not valid yet");
+        assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"scope\":\"system/kodjin/$patient-purge\"}")))
+                .hasMessageContaining("no exp");
         assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"exp\":\"tomorrow\"}")))
                 .hasMessageContaining("NumericDate");
         assertThat(verifier.verify(jwt(SECRET, "{\"exp\":" + (NOW.getEpochSecond() - 10) + "}")).scopes())
@@ -62,6 +64,7 @@ class JwtVerifierTest {
                     .isInstanceOf(JwtVerifier.InvalidTokenException.class);
         }
         assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "[]"))).hasMessageContaining("JSON object");
-        assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"scope\":42}"))).hasMessageContaining("string");
+        assertThatThrownBy(() -> verifier.verify(jwt(SECRET, "{\"scope\":42,\"exp\":" + (NOW.getEpochSecond() + 60)
+                + "}"))).hasMessageContaining("string");
     }
 }

@@ -194,6 +194,27 @@ class PatientPurgeEndToEndTest {
     }
 
     @Test
+    void absoluteReferencesUnderThisServersBaseAreLocalAndOthersAreNot() throws Exception {
+        String json = "{\"resourceType\":\"%s\",\"id\":\"%s\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+                + "\"subject\":{\"reference\":\"%s\"}}";
+        assertThat(server.send("PUT", "Patient/abs-1", "{\"resourceType\":\"Patient\",\"id\":\"abs-1\"}",
+                "Content-Type", "application/fhir+json").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "Observation/abs-local", json.formatted("Observation", "abs-local",
+                server.base() + "/Patient/abs-1/_history/1"), "Content-Type", "application/fhir+json").statusCode())
+                .isEqualTo(201);
+        assertThat(server.send("PUT", "Observation/abs-foreign", json.formatted("Observation", "abs-foreign",
+                "https://other-hospital.example/fhir/Patient/abs-1"), "Content-Type", "application/fhir+json")
+                .statusCode()).isEqualTo(201);
+
+        HttpResponse<String> accepted = server.send("POST", "Patient/abs-1/$purge", null, "Prefer", "respond-async");
+        Parameters status = server.pollUntilDone(accepted.headers().firstValue("Content-Location").orElseThrow());
+
+        assertThat(part(status.getParameterFirstRep(), "purgedResourcesCount")).isEqualTo("2");
+        assertThat(server.send("GET", "Observation/abs-local", null).statusCode()).isEqualTo(404);
+        assertThat(server.send("GET", "Observation/abs-foreign", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void restApiCreatesUpdatesReadsDeletesAndShowsHistory() {
         CapabilityStatement cs = client.capabilities().ofType(CapabilityStatement.class).execute();
         assertThat(cs.getFhirVersion().toCode()).isEqualTo("4.0.1");

@@ -104,12 +104,15 @@ public final class PurgeHttpBinding {
         } catch (JobNotFoundException e) {
             return error(404, "not-found", "No purge job " + e.jobId());
         } catch (StoreException e) {
+            // The driver's message may name internal hosts: it goes to the log, not to the client.
             if (e.isTransient()) {
-                HttpResponse r = error(503, "transient", "The store is unavailable, retry later: " + e.getMessage());
+                LOG.warn("purge request {} {}: the store is unavailable: {}", request.method(), request.path(),
+                        e.getMessage());
+                HttpResponse r = error(503, "transient", "The store is unavailable; retry later");
                 return withHeader(r, "Retry-After", Integer.toString(config.retryAfter()));
             }
             LOG.error("purge request {} {} failed in the store", request.method(), request.path(), e);
-            return error(500, "exception", "The store failed: " + e.getMessage());
+            return error(500, "exception", "The store failed; the server log has the details");
         } catch (RuntimeException e) {
             LOG.error("purge request {} {} failed", request.method(), request.path(), e);
             return error(500, "exception", "Internal error");
