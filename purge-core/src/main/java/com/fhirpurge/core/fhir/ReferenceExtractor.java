@@ -1,14 +1,11 @@
 package com.fhirpurge.core.fhir;
 
-import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
-import ca.uhn.fhir.context.BaseRuntimeElementCompositeDefinition;
-import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
 import ca.uhn.fhir.util.FhirTerser;
+import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourceWrite;
@@ -17,7 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a resource into the reference index rows a store keeps: one {@link IndexedReference} per
  * (search parameter, target) for every search parameter of type {@code reference} of the resource's type, not only
- * the compartment ones.
+ * the compartment ones; and into its search index entries ({@link IndexEntry}, see
+ * {@link #extractSearchIndex(IBaseResource)}) for the {@code string}, {@code token} and {@code date} parameters.
  *
  * <p><b>How paths are evaluated.</b> HAPI's FHIRPath engine ({@code FhirContext.newFhirPath()}) needs the optional
  * UCUM library, which is not on the classpath with {@code hapi-fhir-structures-r4} alone (it fails with
@@ -73,8 +70,9 @@ public final class ReferenceExtractor {
     private final FhirContext ctx;
     private final List<String> localBases;
     private final Set<String> resourceTypes;
-    private final Map<String, List<CompiledParam>> paramsByType;
+    private final Map<String, List<CompiledSearchParams.Param>> paramsByType;
     private final List<String> skippedExpressions;
+    private final SearchIndexExtractor searchIndex;
 
     /**
      * Compiles the reference search parameters of every resource type of the context; absolute references are all
@@ -107,18 +105,13 @@ public final class ReferenceExtractor {
         }
         this.localBases = List.copyOf(bases);
         this.resourceTypes = Set.copyOf(ctx.getResourceTypes());
-        Map<String, List<CompiledParam>> byType = new HashMap<>();
         List<String> skipped = new ArrayList<>();
-        for (String type : resourceTypes) {
-            List<CompiledParam> params = compileType(type, skipped);
-            if (!params.isEmpty()) {
-                byType.put(type, List.copyOf(params));
-            }
-        }
-        this.paramsByType = Map.copyOf(byType);
+        this.paramsByType = CompiledSearchParams.compile(ctx, Set.of(RestSearchParameterTypeEnum.REFERENCE),
+                sp -> true, p -> p.castType() == null || REFERENCE.equals(p.castType()), skipped);
         this.skippedExpressions = List.copyOf(skipped);
         LOG.debug("Reference extraction skips {} expression branches that cannot hold a Reference: {}",
                 skipped.size(), skipped);
+        this.searchIndex = new SearchIndexExtractor(ctx);
     }
 
     /**
@@ -134,14 +127,14 @@ public final class ReferenceExtractor {
         ResourceKey source = keyOf(resource);
         FhirTerser terser = ctx.newTerser();
         Set<IndexedReference> rows = new LinkedHashSet<>();
-        for (CompiledParam param : paramsByType.getOrDefault(source.type(), List.of())) {
-            for (Branch branch : param.branches()) {
+        for (CompiledSearchParams.Param param : paramsByType.getOrDefault(source.type(), List.of())) {
+            for (CompiledSearchParams.Branch branch : param.branches()) {
                 for (IBase value : terser.getValues(resource, branch.terserPath())) {
                     if (!(value instanceof IBaseReference reference)) {
                         continue;
                     }
                     ResourceKey target = targetOf(reference);
-                    if (target != null && branch.accepts(target)) {
+                    if (target != null && accepts(branch, target)) {
                         rows.add(new IndexedReference(source, param.name(), target));
                     }
                 }
@@ -151,9 +144,28 @@ public final class ReferenceExtractor {
     }
 
     /**
+     * Extracts the search index entries of a resource: one entry per value of every {@code string}, {@code token}
+     * and {@code date} search parameter of its type, de-duplicated, in parameter order, then document order.
+     * Parameters whose name starts with {@code _} ({@code _id}, {@code _lastUpdated}, …) are not indexed. Strings
+     * are normalized with {@link BulkDeleteRequestParser#normalize(String)}; dates become the half-open UTC range
+     * their precision covers (a value without time zone is read as UTC), a {@code Period} its start to its end with
+     * open ends as {@link Instant#MIN} / {@link Instant#MAX}. Expression branches beyond the supported FHIRPath
+     * subset (such as {@code telecom.where(system='phone')}) are skipped.
+     *
+     * @param resource a resource (it needs no id)
+     * @return the entries; empty when it has no indexed values
+     * @throws NullPointerException when {@code resource} is null
+     */
+    public List<IndexEntry> extractSearchIndex(IBaseResource resource) {
+        Objects.requireNonNull(resource, "resource");
+        return searchIndex.extract(resource);
+    }
+
+    /**
      * Prepares a resource for a {@link com.fhirpurge.spi.ResourceWriter}: sets {@code meta.lastUpdated} on the given
      * resource (it is modified) to {@code lastUpdated} truncated to milliseconds, in UTC, encodes it with HAPI's JSON
-     * parser (compact, id included) and attaches its reference rows.
+     * parser (compact, id included) and attaches its reference rows and its search index entries
+     * ({@link #extractSearchIndex(IBaseResource)}).
      *
      * <p>Not safe to call concurrently for the same resource object (it is mutated); otherwise thread-safe.
      *
@@ -177,7 +189,12 @@ public final class ReferenceExtractor {
         }
         IParser parser = ctx.newJsonParser().setPrettyPrint(false);
         String json = parser.encodeResourceToString(resource);
-        return new ResourceWrite(key, json, millis, extract(resource));
+        return new ResourceWrite(key, json, millis, extract(resource), extractSearchIndex(resource));
+    }
+
+    /** Search index expression branches (as {@code Type.param: expression}) skipped as not evaluable. */
+    List<String> skippedSearchIndexExpressions() {
+        return searchIndex.skippedExpressions();
     }
 
     /** Expression branches (as {@code Type.param: expression}) skipped because they never yield a Reference. */
@@ -231,73 +248,7 @@ public final class ReferenceExtractor {
         return new ResourceKey(m.group(1), m.group(2));
     }
 
-    private List<CompiledParam> compileType(String type, List<String> skipped) {
-        BaseRuntimeElementCompositeDefinition<?> def = ctx.getResourceDefinition(type);
-        List<CompiledParam> params = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
-        for (RuntimeSearchParam sp : ctx.getResourceDefinition(type).getSearchParams()) {
-            if (sp.getParamType() != RestSearchParameterTypeEnum.REFERENCE || !seen.add(sp.getName())) {
-                continue;
-            }
-            List<Branch> branches = new ArrayList<>();
-            for (String expression : SearchParamPaths.branches(sp)) {
-                Branch branch = SearchParamPath.parse(type, expression)
-                        .filter(p -> p.castType() == null || REFERENCE.equals(p.castType()))
-                        .map(p -> compileBranch(def, p))
-                        .orElse(null);
-                if (branch == null) {
-                    skipped.add(type + "." + sp.getName() + ": " + expression);
-                } else {
-                    branches.add(branch);
-                }
-            }
-            if (!branches.isEmpty()) {
-                params.add(new CompiledParam(sp.getName(), List.copyOf(branches)));
-            }
-        }
-        return params;
-    }
-
-    /**
-     * Maps a dotted element path onto names the terser accepts: a choice element {@code medication[x]} is addressed
-     * as {@code medication[x]} (the terser refuses the bare name), allowed only as the last step.
-     */
-    private static Branch compileBranch(BaseRuntimeElementCompositeDefinition<?> resourceDef, SearchParamPath path) {
-        String[] steps = path.elementPath().split("\\.");
-        BaseRuntimeElementCompositeDefinition<?> current = resourceDef;
-        StringBuilder terserPath = new StringBuilder();
-        for (int i = 0; i < steps.length; i++) {
-            boolean last = i == steps.length - 1;
-            String name = steps[i];
-            BaseRuntimeChildDefinition child = current.getChildByName(name);
-            if (child == null) {
-                name = steps[i] + "[x]";
-                child = current.getChildByName(name);
-                if (child == null || !last) {
-                    return null;
-                }
-            }
-            if (terserPath.length() > 0) {
-                terserPath.append('.');
-            }
-            terserPath.append(name);
-            if (!last) {
-                BaseRuntimeElementDefinition<?> element = child.getChildByName(name);
-                if (!(element instanceof BaseRuntimeElementCompositeDefinition<?> composite)) {
-                    return null;
-                }
-                current = composite;
-            }
-        }
-        return new Branch(terserPath.toString(), path.resolveFilter());
-    }
-
-    private record CompiledParam(String name, List<Branch> branches) {
-    }
-
-    private record Branch(String terserPath, String resolveFilter) {
-        boolean accepts(ResourceKey target) {
-            return resolveFilter == null || resolveFilter.equals(target.type());
-        }
+    private static boolean accepts(CompiledSearchParams.Branch branch, ResourceKey target) {
+        return branch.resolveFilter() == null || branch.resolveFilter().equals(target.type());
     }
 }

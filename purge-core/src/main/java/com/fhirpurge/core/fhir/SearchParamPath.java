@@ -6,8 +6,9 @@ import java.util.regex.Pattern;
 
 /**
  * One branch of a search parameter's FHIRPath expression, reduced to the small subset the R4 reference parameters
- * use: a dotted element path, optionally cast with {@code as T} / {@code ofType(T)}, optionally filtered with a
- * trailing {@code .where(resolve() is X)}.
+ * use: a dotted element path, optionally cast with {@code as T} / {@code ofType(T)} / {@code .as(T)}, optionally
+ * filtered with a trailing {@code .where(resolve() is X)}. The string, token and date parameters are compiled the same
+ * way (see {@link CompiledSearchParams}).
  *
  * <p>HAPI's own FHIRPath engine is not used: with only {@code hapi-fhir-structures-r4} on the classpath,
  * {@code FhirContext.newFhirPath()} fails with {@code NoClassDefFoundError: org/fhir/ucum/UcumException} (the UCUM
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
 record SearchParamPath(String elementPath, String castType, String resolveFilter) {
 
     private static final Pattern RESOLVE_IS = Pattern.compile("\\.where\\(\\s*resolve\\(\\)\\s+is\\s+([A-Za-z]+)\\s*\\)$");
-    private static final Pattern OF_TYPE = Pattern.compile("\\.ofType\\(\\s*([A-Za-z]+)\\s*\\)$");
+    private static final Pattern OF_TYPE = Pattern.compile("\\.(?:ofType|as)\\(\\s*([A-Za-z]+)\\s*\\)$");
     private static final Pattern AS = Pattern.compile("\\s+as\\s+([A-Za-z]+)$");
     private static final Pattern DOTTED = Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
 

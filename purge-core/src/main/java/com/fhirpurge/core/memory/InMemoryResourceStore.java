@@ -2,14 +2,19 @@ package com.fhirpurge.core.memory;
 
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.ResourceReader;
+import com.fhirpurge.spi.ResourceSearcher;
 import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.ResourceWriter;
+import com.fhirpurge.spi.SearchCriteria;
+import com.fhirpurge.spi.SearchCriterion;
+import com.fhirpurge.spi.SearchSupport;
 import com.fhirpurge.spi.StoreException;
 import com.fhirpurge.spi.StoredResource;
 import java.time.Instant;
@@ -28,20 +33,28 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A reference store on the heap: versions per resource and a reference index kept both ways (by source and by
- * target), so compartment members are found from the owner's inbound rows without a scan.
+ * A reference store on the heap: versions per resource, their search index entries, and a reference index kept both
+ * ways (by source and by target), so compartment members are found from the owner's inbound rows without a scan.
+ * Searches scan the entries and match with the SPI's rules; fine for tests and prototypes, not for volume.
  *
  * <p>Every batch is atomic: a batch runs under the write lock and, should it fail midway, the entries it touched
  * are restored before the exception leaves. Reads take the read lock.
  *
  * <p><b>Threading:</b> safe for concurrent use.
  */
-public final class InMemoryResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader {
+public final class InMemoryResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader,
+        ResourceSearcher {
 
     /** All versions of one resource (oldest first, the last is current) and the current version's index rows. */
-    private record Entry(List<StoredResource> versions, List<IndexedReference> references) {
+    private record Entry(ResourceKey key, List<StoredResource> versions, List<IndexedReference> references,
+                         List<IndexEntry> index) implements SearchMatcher.Indexed {
         StoredResource current() {
             return versions.get(versions.size() - 1);
+        }
+
+        @Override
+        public Instant lastUpdated() {
+            return current().lastUpdated();
         }
     }
 
@@ -165,6 +178,73 @@ public final class InMemoryResourceStore implements ResourceFinder, ResourceEras
                     .thenComparing(IndexedReference::paramName)
                     .thenComparing(IndexedReference::target);
 
+    // ------------------------------------------------------------------ searching
+
+    @Override
+    public SearchSupport support() {
+        return SearchSupport.full();
+    }
+
+    @Override
+    public ResourcePage search(SearchCriteria criteria, Instant notAfter, String pageToken, int limit) {
+        requirePositive(limit);
+        ResourceKey after = pageToken == null ? null : decodeToken(pageToken);
+        List<ResourceKey> page = new ArrayList<>(limit + 1);
+        lock.readLock().lock();
+        try {
+            for (ResourceKey k : matching(criteria, notAfter)) {
+                if (after == null || k.compareTo(after) > 0) {
+                    page.add(k);
+                    if (page.size() > limit) {
+                        break;
+                    }
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        boolean more = page.size() > limit;
+        List<ResourceKey> items = more ? page.subList(0, limit) : page;
+        return new ResourcePage(items, more ? encodeToken(items.get(items.size() - 1)) : null);
+    }
+
+    @Override
+    public long count(SearchCriteria criteria, Instant notAfter) {
+        lock.readLock().lock();
+        try {
+            return matching(criteria, notAfter).size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The live current versions of the type that match, in key order; the caller holds the read lock. */
+    private TreeSet<ResourceKey> matching(SearchCriteria criteria, Instant notAfter) {
+        TreeSet<ResourceKey> hits = new TreeSet<>();
+        for (Entry e : entries.values()) {
+            if (!e.key().type().equals(criteria.resourceType()) || e.current().deleted()
+                    || e.lastUpdated().isAfter(notAfter)) {
+                continue;
+            }
+            boolean all = true;
+            for (SearchCriterion c : criteria.allOf()) {
+                if (!SearchMatcher.matches(c, e, this::live)) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                hits.add(e.key());
+            }
+        }
+        return hits;
+    }
+
+    private SearchMatcher.Indexed live(ResourceKey key) {
+        Entry e = entries.get(key);
+        return e == null || e.current().deleted() ? null : e;
+    }
+
     // ------------------------------------------------------------------ erasing
 
     @Override
@@ -218,7 +298,7 @@ public final class InMemoryResourceStore implements ResourceFinder, ResourceEras
             for (ResourceKey k : keys) {
                 Entry e = entries.get(k);
                 if (e != null) {
-                    snapshot.put(k, new Entry(new ArrayList<>(e.versions()), e.references()));
+                    snapshot.put(k, new Entry(k, new ArrayList<>(e.versions()), e.references(), e.index()));
                 }
             }
             List<ResourceKey> changed = new ArrayList<>();
@@ -267,7 +347,7 @@ public final class InMemoryResourceStore implements ResourceFinder, ResourceEras
                 if (old != null) {
                     unindex(w.key(), old.references());
                 }
-                entries.put(w.key(), new Entry(all, w.references()));
+                entries.put(w.key(), new Entry(w.key(), all, w.references(), w.searchIndex()));
                 index(w.key(), w.references());
                 versions.add(version);
             }

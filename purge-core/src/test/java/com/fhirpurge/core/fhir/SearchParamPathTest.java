@@ -26,6 +26,8 @@ class SearchParamPathTest {
                 .contains(new SearchParamPath("medication", "Reference", null));
         assertThat(SearchParamPath.parse("ConceptMap", "(ConceptMap.source as canonical)"))
                 .contains(new SearchParamPath("source", "canonical", null));
+        assertThat(SearchParamPath.parse("Condition", "Condition.onset.as(dateTime)"))
+                .contains(new SearchParamPath("onset", "dateTime", null));
     }
 
     @Test

@@ -2,6 +2,7 @@ package com.fhirpurge.spi.contract;
 
 import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.CompartmentParam;
+import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourceWrite;
@@ -86,6 +87,7 @@ public final class TestResources {
     public static final class Builder {
         private final ResourceKey key;
         private final List<IndexedReference> refs = new ArrayList<>();
+        private final List<IndexEntry> index = new ArrayList<>();
         private Instant lastUpdated = T0;
         private String note = "";
 
@@ -102,6 +104,17 @@ public final class TestResources {
          */
         public Builder referencing(String param, String target) {
             refs.add(new IndexedReference(key, param, ResourceKey.parse(target)));
+            return this;
+        }
+
+        /**
+         * Adds search index entries, as the core would extract them.
+         *
+         * @param entries the entries
+         * @return this
+         */
+        public Builder indexed(IndexEntry... entries) {
+            index.addAll(List.of(entries));
             return this;
         }
 
@@ -133,7 +146,7 @@ public final class TestResources {
          * @return the write with FHIR JSON and index rows
          */
         public ResourceWrite build() {
-            return new ResourceWrite(key, json(), lastUpdated, refs);
+            return new ResourceWrite(key, json(), lastUpdated, refs, index);
         }
 
         private String json() {
