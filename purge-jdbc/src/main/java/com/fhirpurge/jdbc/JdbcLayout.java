@@ -26,9 +26,12 @@ import java.util.regex.Pattern;
  * @param references       the reference index: one row per (source, search parameter, target)
  * @param extraIndexTables further index tables whose rows of a resource a hard delete removes (e.g. a vendor's token
  *                         or string index); may be empty
+ * @param search           the search index tables the store writes and searches ({@link JdbcResourceStore} as a
+ *                         {@link com.fhirpurge.spi.ResourceSearcher}), or {@code null} when the layout cannot search;
+ *                         list them in {@code extraIndexTables} too, so a hard delete clears them
  */
 public record JdbcLayout(ResourceTable current, ResourceTable history, ReferenceTable references,
-                         List<IndexTable> extraIndexTables) {
+                         List<IndexTable> extraIndexTables, SearchTables search) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,30}|");
@@ -40,6 +43,7 @@ public record JdbcLayout(ResourceTable current, ResourceTable history, Reference
      * @param history          see {@link #history()}
      * @param references       see {@link #references()}
      * @param extraIndexTables see {@link #extraIndexTables()}
+     * @param search           see {@link #search()}
      * @throws IllegalArgumentException naming the first invalid table or column name
      */
     public JdbcLayout {
@@ -50,6 +54,20 @@ public record JdbcLayout(ResourceTable current, ResourceTable history, Reference
         if (current.isPerType() != history.isPerType()) {
             throw new IllegalArgumentException("Current and history tables must both be per type or both shared");
         }
+    }
+
+    /**
+     * A layout without search index tables: the store cannot search.
+     *
+     * @param current          see {@link #current()}
+     * @param history          see {@link #history()}
+     * @param references       see {@link #references()}
+     * @param extraIndexTables see {@link #extraIndexTables()}
+     * @throws IllegalArgumentException naming the first invalid table or column name
+     */
+    public JdbcLayout(ResourceTable current, ResourceTable history, ReferenceTable references,
+                      List<IndexTable> extraIndexTables) {
+        this(current, history, references, extraIndexTables, null);
     }
 
     /**
@@ -66,7 +84,13 @@ public record JdbcLayout(ResourceTable current, ResourceTable history, Reference
                 new ResourceTable(p + "resource_history", "res_type", "res_id", "version", "deleted",
                         "last_updated", "content"),
                 new ReferenceTable(p + "reference", "src_type", "src_id", "param", "target_type", "target_id"),
-                List.of());
+                List.of(new IndexTable(p + "string_idx", "res_type", "res_id"),
+                        new IndexTable(p + "token_idx", "res_type", "res_id"),
+                        new IndexTable(p + "date_idx", "res_type", "res_id")),
+                new SearchTables(
+                        new StringIndexTable(p + "string_idx", "res_type", "res_id", "param", "normalized", "exact"),
+                        new TokenIndexTable(p + "token_idx", "res_type", "res_id", "param", "system", "code"),
+                        new DateIndexTable(p + "date_idx", "res_type", "res_id", "param", "low", "high")));
     }
 
     static String requirePrefix(String prefix) {
@@ -233,6 +257,134 @@ public record JdbcLayout(ResourceTable current, ResourceTable history, Reference
          */
         public String tableFor(String resourceType) {
             return tableName(tablePattern, resourceType);
+        }
+    }
+
+    /**
+     * The search index tables, one per kind of {@link com.fhirpurge.spi.IndexEntry}, each shared by all resource
+     * types. The store replaces a resource's rows with every new version.
+     *
+     * @param strings the string index
+     * @param tokens  the token index
+     * @param dates   the date index
+     */
+    public record SearchTables(StringIndexTable strings, TokenIndexTable tokens, DateIndexTable dates) {
+
+        /**
+         * Validates.
+         *
+         * @param strings see {@link #strings()}
+         * @param tokens  see {@link #tokens()}
+         * @param dates   see {@link #dates()}
+         */
+        public SearchTables {
+            Objects.requireNonNull(strings, "strings");
+            Objects.requireNonNull(tokens, "tokens");
+            Objects.requireNonNull(dates, "dates");
+        }
+    }
+
+    /**
+     * The string index table: one row per string value of a resource's search parameter.
+     *
+     * @param table            the table name
+     * @param typeColumn       the resource type column
+     * @param idColumn         the resource id column
+     * @param paramColumn      the search parameter name column
+     * @param normalizedColumn the value lower-cased without accents (default and {@code :contains} matches)
+     * @param exactColumn      the value as written ({@code :exact})
+     */
+    public record StringIndexTable(String table, String typeColumn, String idColumn, String paramColumn,
+                                   String normalizedColumn, String exactColumn) {
+
+        /**
+         * Validates every name.
+         *
+         * @param table            see {@link #table()}
+         * @param typeColumn       see {@link #typeColumn()}
+         * @param idColumn         see {@link #idColumn()}
+         * @param paramColumn      see {@link #paramColumn()}
+         * @param normalizedColumn see {@link #normalizedColumn()}
+         * @param exactColumn      see {@link #exactColumn()}
+         * @throws IllegalArgumentException naming the first invalid name
+         */
+        public StringIndexTable {
+            requireIdentifier("table", table);
+            requireIdentifier("column", typeColumn);
+            requireIdentifier("column", idColumn);
+            requireIdentifier("column", paramColumn);
+            requireIdentifier("column", normalizedColumn);
+            requireIdentifier("column", exactColumn);
+        }
+    }
+
+    /**
+     * The token index table: one row per token value of a resource's search parameter.
+     *
+     * @param table        the table name
+     * @param typeColumn   the resource type column
+     * @param idColumn     the resource id column
+     * @param paramColumn  the search parameter name column
+     * @param systemColumn the nullable code system column
+     * @param codeColumn   the code column
+     */
+    public record TokenIndexTable(String table, String typeColumn, String idColumn, String paramColumn,
+                                  String systemColumn, String codeColumn) {
+
+        /**
+         * Validates every name.
+         *
+         * @param table        see {@link #table()}
+         * @param typeColumn   see {@link #typeColumn()}
+         * @param idColumn     see {@link #idColumn()}
+         * @param paramColumn  see {@link #paramColumn()}
+         * @param systemColumn see {@link #systemColumn()}
+         * @param codeColumn   see {@link #codeColumn()}
+         * @throws IllegalArgumentException naming the first invalid name
+         */
+        public TokenIndexTable {
+            requireIdentifier("table", table);
+            requireIdentifier("column", typeColumn);
+            requireIdentifier("column", idColumn);
+            requireIdentifier("column", paramColumn);
+            requireIdentifier("column", systemColumn);
+            requireIdentifier("column", codeColumn);
+        }
+    }
+
+    /**
+     * The date index table: one row per date value of a resource's search parameter, as the half-open range
+     * {@code [low, high)} in {@code BIGINT} epoch microseconds (open ends as {@link Long#MIN_VALUE} and
+     * {@link Long#MAX_VALUE}).
+     *
+     * @param table       the table name
+     * @param typeColumn  the resource type column
+     * @param idColumn    the resource id column
+     * @param paramColumn the search parameter name column
+     * @param lowColumn   the first microsecond covered
+     * @param highColumn  the first microsecond after the range
+     */
+    public record DateIndexTable(String table, String typeColumn, String idColumn, String paramColumn,
+                                 String lowColumn, String highColumn) {
+
+        /**
+         * Validates every name.
+         *
+         * @param table       see {@link #table()}
+         * @param typeColumn  see {@link #typeColumn()}
+         * @param idColumn    see {@link #idColumn()}
+         * @param paramColumn see {@link #paramColumn()}
+         * @param lowColumn   see {@link #lowColumn()}
+         * @param highColumn  see {@link #highColumn()}
+         * @throws IllegalArgumentException naming the first invalid name
+         */
+        public DateIndexTable {
+            requireIdentifier("table", table);
+            requireIdentifier("column", typeColumn);
+            requireIdentifier("column", idColumn);
+            requireIdentifier("column", paramColumn);
+            requireIdentifier("column", lowColumn);
+            requireIdentifier("column", highColumn);
         }
     }
 }

@@ -3,18 +3,26 @@ package com.fhirpurge.jdbc;
 import com.fhirpurge.jdbc.JdbcLayout.IndexTable;
 import com.fhirpurge.jdbc.JdbcLayout.ReferenceTable;
 import com.fhirpurge.jdbc.JdbcLayout.ResourceTable;
+import com.fhirpurge.jdbc.JdbcLayout.SearchTables;
 import com.fhirpurge.jdbc.internal.Sql;
 import com.fhirpurge.spi.CompartmentParam;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.ResourceReader;
+import com.fhirpurge.spi.ResourceSearcher;
 import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.ResourceWriter;
+import com.fhirpurge.spi.SearchCriteria;
+import com.fhirpurge.spi.SearchCriterion;
+import com.fhirpurge.spi.SearchParamType;
+import com.fhirpurge.spi.SearchSupport;
+import com.fhirpurge.spi.SearchValue;
 import com.fhirpurge.spi.StoredResource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,13 +57,20 @@ import javax.sql.DataSource;
  * paged by keyset (the page token is the last source key), so a page costs the same wherever it starts and erased
  * pages are never re-read. The owner resource itself comes first.
  *
+ * <p><b>Searching.</b> With {@link JdbcLayout#search() search tables} every write replaces the resource's string,
+ * token and date index rows in the same transaction, and a search is one query on the current table: live rows of
+ * the type last updated by the snapshot, one {@code EXISTS} per criterion (its values ORed inside), ordered by id
+ * and paged by keyset ({@code id > ?}). Layouts without search tables declare no support.
+ *
  * <p><b>Threading:</b> safe for concurrent use; every call takes its own connection from the {@link DataSource}.
  * <b>Errors:</b> {@link com.fhirpurge.spi.StoreException} carrying the SQL state, transient when the dialect says so.
  */
-public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader {
+public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader,
+        ResourceSearcher {
 
     private static final String OWNER_DONE = "o";
     private static final String MEMBER_CURSOR = "m:";
+    private static final String SEARCH_CURSOR = "s:";
 
     private final Sql sql;
     private final JdbcDialect dialect;
@@ -583,9 +598,21 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             for (List<String> chunk : chunks(existing)) {
                 ReferenceTable r = layout.references();
                 deleteRows(c, q(r.table()), r.sourceTypeColumn(), r.sourceIdColumn(), type, chunk, new HashSet<>());
+                SearchTables st = layout.search();
+                if (st != null) {
+                    deleteRows(c, q(st.strings().table()), st.strings().typeColumn(), st.strings().idColumn(), type,
+                            chunk, new HashSet<>());
+                    deleteRows(c, q(st.tokens().table()), st.tokens().typeColumn(), st.tokens().idColumn(), type,
+                            chunk, new HashSet<>());
+                    deleteRows(c, q(st.dates().table()), st.dates().typeColumn(), st.dates().idColumn(), type,
+                            chunk, new HashSet<>());
+                }
             }
         }
         insertReferences(c, writes);
+        if (layout.search() != null) {
+            insertSearchIndex(c, writes);
+        }
         List<Long> result = new ArrayList<>(writes.size());
         for (ResourceWrite w : writes) {
             result.add(versionOf.get(w.key()));
@@ -690,6 +717,448 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                 ps.executeBatch();
             }
         }
+    }
+
+    /** Inserts the string, token and date index rows of the versions, three batched statements. */
+    private void insertSearchIndex(Connection c, List<ResourceWrite> writes) throws SQLException {
+        SearchTables st = layout.search();
+        var strings = st.strings();
+        var tokens = st.tokens();
+        var dates = st.dates();
+        String insertString = "INSERT INTO " + q(strings.table()) + " (" + q(strings.idColumn()) + ", "
+                + q(strings.typeColumn()) + ", " + q(strings.paramColumn()) + ", " + q(strings.normalizedColumn())
+                + ", " + q(strings.exactColumn()) + ") VALUES (?, ?, ?, ?, ?)";
+        String insertToken = "INSERT INTO " + q(tokens.table()) + " (" + q(tokens.idColumn()) + ", "
+                + q(tokens.typeColumn()) + ", " + q(tokens.paramColumn()) + ", " + q(tokens.systemColumn()) + ", "
+                + q(tokens.codeColumn()) + ") VALUES (?, ?, ?, ?, ?)";
+        String insertDate = "INSERT INTO " + q(dates.table()) + " (" + q(dates.idColumn()) + ", "
+                + q(dates.typeColumn()) + ", " + q(dates.paramColumn()) + ", " + q(dates.lowColumn()) + ", "
+                + q(dates.highColumn()) + ") VALUES (?, ?, ?, ?, ?)";
+        try (Batch s = new Batch(c.prepareStatement(insertString));
+             Batch t = new Batch(c.prepareStatement(insertToken));
+             Batch d = new Batch(c.prepareStatement(insertDate))) {
+            for (ResourceWrite w : writes) {
+                for (IndexEntry e : new LinkedHashSet<>(w.searchIndex())) {
+                    if (!fitsIndex(e)) {
+                        continue;
+                    }
+                    Batch b = e instanceof IndexEntry.StringEntry ? s : e instanceof IndexEntry.TokenEntry ? t : d;
+                    PreparedStatement ps = b.statement;
+                    ps.setString(1, w.key().id());
+                    ps.setString(2, w.key().type());
+                    ps.setString(3, e.paramName());
+                    if (e instanceof IndexEntry.StringEntry se) {
+                        ps.setString(4, se.normalized());
+                        ps.setString(5, se.exact());
+                    } else if (e instanceof IndexEntry.TokenEntry te) {
+                        if (te.system() == null) {
+                            ps.setNull(4, java.sql.Types.VARCHAR);
+                        } else {
+                            ps.setString(4, te.system());
+                        }
+                        ps.setString(5, te.code());
+                    } else if (e instanceof IndexEntry.DateEntry de) {
+                        ps.setLong(4, indexMicros(de.low()));
+                        ps.setLong(5, indexMicros(de.high()));
+                    }
+                    b.add();
+                }
+            }
+            s.flush();
+            t.flush();
+            d.flush();
+        }
+    }
+
+    /** The widest value the index columns hold (VARCHAR(512), so MariaDB's index keys fit). */
+    private static final int MAX_INDEXED_LENGTH = 512;
+
+    /**
+     * Whether an entry fits the index columns. A longer value is not indexed rather than truncated: a truncated
+     * value could match an {@code :exact} or token search it does not equal, and a bulk delete must never select
+     * more than its criteria say; such a resource is simply not found by searches on that value.
+     */
+    private static boolean fitsIndex(IndexEntry e) {
+        if (e instanceof IndexEntry.StringEntry se) {
+            return se.exact().length() <= MAX_INDEXED_LENGTH && se.normalized().length() <= MAX_INDEXED_LENGTH;
+        }
+        if (e instanceof IndexEntry.TokenEntry te) {
+            return te.code().length() <= MAX_INDEXED_LENGTH
+                    && (te.system() == null || te.system().length() <= MAX_INDEXED_LENGTH);
+        }
+        return true;
+    }
+
+    /** A batched statement executed every 1000 rows. */
+    private static final class Batch implements AutoCloseable {
+        private final PreparedStatement statement;
+        private int pending;
+
+        Batch(PreparedStatement statement) {
+            this.statement = statement;
+        }
+
+        void add() throws SQLException {
+            statement.addBatch();
+            if (++pending == 1000) {
+                flush();
+            }
+        }
+
+        void flush() throws SQLException {
+            if (pending > 0) {
+                statement.executeBatch();
+                pending = 0;
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            statement.close();
+        }
+    }
+
+    /** Epoch microseconds of an index bound; {@link Instant#MIN}/{@link Instant#MAX} (and beyond) saturate. */
+    static long indexMicros(Instant at) {
+        if (at.equals(Instant.MIN)) {
+            return Long.MIN_VALUE;
+        }
+        if (at.equals(Instant.MAX)) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return micros(at);
+        } catch (ArithmeticException e) {
+            return at.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ searching
+
+    @Override
+    public SearchSupport support() {
+        return layout.search() != null ? SearchSupport.full() : new SearchSupport(Set.of(), Set.of(), false);
+    }
+
+    @Override
+    public ResourcePage search(SearchCriteria criteria, Instant notAfter, String pageToken, int limit) {
+        Objects.requireNonNull(criteria, "criteria");
+        Objects.requireNonNull(notAfter, "notAfter");
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        String after = null;
+        if (pageToken != null) {
+            if (!pageToken.startsWith(SEARCH_CURSOR)) {
+                throw new IllegalArgumentException("Not a search page token of this store: '" + pageToken + "'");
+            }
+            after = pageToken.substring(SEARCH_CURSOR.length());
+        }
+        SearchQuery query = searchQuery(criteria, notAfter, after);
+        ResourceTable cur = layout.current();
+        String s = "SELECT r0." + q(cur.idColumn()) + query.fromWhere + " ORDER BY r0." + q(cur.idColumn())
+                + dialect.limitClause();
+        return sql.read("search " + criteria.resourceType(), c -> {
+            List<ResourceKey> items = new ArrayList<>(limit);
+            boolean more = false;
+            try (PreparedStatement ps = c.prepareStatement(s)) {
+                int i = query.bind(ps);
+                ps.setInt(i, limit + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (items.size() == limit) {
+                            more = true;
+                            break;
+                        }
+                        items.add(ResourceKey.of(criteria.resourceType(), rs.getString(1)));
+                    }
+                }
+            }
+            String next = more ? SEARCH_CURSOR + items.get(items.size() - 1).id() : null;
+            return new ResourcePage(items, next);
+        });
+    }
+
+    @Override
+    public long count(SearchCriteria criteria, Instant notAfter) {
+        Objects.requireNonNull(criteria, "criteria");
+        Objects.requireNonNull(notAfter, "notAfter");
+        SearchQuery query = searchQuery(criteria, notAfter, null);
+        return sql.read("count search " + criteria.resourceType(), c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*)" + query.fromWhere)) {
+                query.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** A search's {@code FROM ... WHERE ...} and its parameters, in order. */
+    private record SearchQuery(String fromWhere, List<Object> params) {
+
+        int bind(PreparedStatement ps) throws SQLException {
+            int i = 1;
+            for (Object p : params) {
+                if (p instanceof String v) {
+                    ps.setString(i++, v);
+                } else if (p instanceof Long v) {
+                    ps.setLong(i++, v);
+                } else if (p instanceof Boolean v) {
+                    ps.setBoolean(i++, v);
+                } else {
+                    throw new IllegalStateException("Unexpected parameter " + p);
+                }
+            }
+            return i;
+        }
+    }
+
+    private SearchQuery searchQuery(SearchCriteria criteria, Instant notAfter, String afterId) {
+        if (layout.search() == null) {
+            throw new UnsupportedOperationException("This store's layout has no search index tables: it cannot "
+                    + "search (see JdbcLayout.search)");
+        }
+        String type = criteria.resourceType();
+        ResourceTable cur = layout.current();
+        List<Object> params = new ArrayList<>();
+        StringBuilder s = new StringBuilder(" FROM ").append(table(cur, type)).append(" r0 WHERE ");
+        if (cur.typeColumn() != null) {
+            s.append("r0.").append(q(cur.typeColumn())).append(" = ? AND ");
+            params.add(type);
+        }
+        s.append("r0.").append(q(cur.deletedColumn())).append(" = ? AND r0.").append(q(cur.lastUpdatedColumn()))
+                .append(" <= ?");
+        params.add(false);
+        params.add(indexMicros(notAfter));
+        if (afterId != null) {
+            s.append(" AND r0.").append(q(cur.idColumn())).append(" > ?");
+            params.add(afterId);
+        }
+        int[] alias = {0};
+        for (SearchCriterion criterion : criteria.allOf()) {
+            s.append(" AND ");
+            if (criterion.isChained()) {
+                appendChain(s, params, alias, type, criterion);
+            } else {
+                appendMatch(s, params, alias, "r0", type, criterion.parameter(), criterion.type(),
+                        criterion.anyOf());
+            }
+        }
+        return new SearchQuery(s.toString(), params);
+    }
+
+    /** {@code EXISTS} a reference row of the parameter to a live resource of the chain's type that matches. */
+    private void appendChain(StringBuilder s, List<Object> params, int[] alias, String type, SearchCriterion cr) {
+        ReferenceTable r = layout.references();
+        ResourceTable cur = layout.current();
+        String x = "x" + (++alias[0]);
+        String t = "r" + (++alias[0]);
+        s.append("EXISTS (SELECT 1 FROM ").append(q(r.table())).append(' ').append(x).append(" JOIN ")
+                .append(table(cur, cr.chainType())).append(' ').append(t).append(" ON ");
+        if (cur.typeColumn() != null) {
+            s.append(t).append('.').append(q(cur.typeColumn())).append(" = ").append(x).append('.')
+                    .append(q(r.targetTypeColumn())).append(" AND ");
+        }
+        s.append(t).append('.').append(q(cur.idColumn())).append(" = ").append(x).append('.')
+                .append(q(r.targetIdColumn())).append(" WHERE ").append(x).append('.').append(q(r.sourceTypeColumn()))
+                .append(" = ? AND ").append(x).append('.').append(q(r.sourceIdColumn())).append(" = r0.")
+                .append(q(cur.idColumn())).append(" AND ").append(x).append('.').append(q(r.paramColumn()))
+                .append(" = ? AND ").append(x).append('.').append(q(r.targetTypeColumn())).append(" = ? AND ")
+                .append(t).append('.').append(q(cur.deletedColumn())).append(" = ? AND ");
+        params.add(type);
+        params.add(cr.parameter());
+        params.add(cr.chainType());
+        params.add(false);
+        appendMatch(s, params, alias, t, cr.chainType(), cr.chainParameter(), cr.valueType(), cr.anyOf());
+        s.append(')');
+    }
+
+    /**
+     * The condition that a current row ({@code row}, of {@code type}) matches any of the values of a parameter.
+     */
+    private void appendMatch(StringBuilder s, List<Object> params, int[] alias, String row, String type,
+                             String param, SearchParamType valueType, List<SearchValue> values) {
+        ResourceTable cur = layout.current();
+        String rowId = row + "." + q(cur.idColumn());
+        switch (valueType) {
+            case ID -> {
+                s.append(rowId).append(" IN (");
+                for (int i = 0; i < values.size(); i++) {
+                    s.append(i == 0 ? "?" : ", ?");
+                    params.add(((SearchValue.IdValue) values.get(i)).id());
+                }
+                s.append(')');
+            }
+            case LAST_UPDATED -> {
+                String lu = row + "." + q(cur.lastUpdatedColumn());
+                s.append('(');
+                for (int i = 0; i < values.size(); i++) {
+                    s.append(i == 0 ? "" : " OR ");
+                    appendDate(s, params, lu, "(" + lu + " + 1)", (SearchValue.DateValue) values.get(i));
+                }
+                s.append(')');
+            }
+            case REFERENCE -> {
+                ReferenceTable r = layout.references();
+                String x = "x" + (++alias[0]);
+                s.append("EXISTS (SELECT 1 FROM ").append(q(r.table())).append(' ').append(x).append(" WHERE ")
+                        .append(x).append('.').append(q(r.sourceTypeColumn())).append(" = ? AND ").append(x)
+                        .append('.').append(q(r.sourceIdColumn())).append(" = ").append(rowId).append(" AND ")
+                        .append(x).append('.').append(q(r.paramColumn())).append(" = ? AND (");
+                params.add(type);
+                params.add(param);
+                for (int i = 0; i < values.size(); i++) {
+                    SearchValue.ReferenceValue v = (SearchValue.ReferenceValue) values.get(i);
+                    s.append(i == 0 ? "(" : " OR (").append(x).append('.').append(q(r.targetIdColumn()))
+                            .append(" = ?");
+                    params.add(v.id());
+                    if (v.type() != null) {
+                        s.append(" AND ").append(x).append('.').append(q(r.targetTypeColumn())).append(" = ?");
+                        params.add(v.type());
+                    }
+                    s.append(')');
+                }
+                s.append("))");
+            }
+            case STRING -> {
+                var st = layout.search().strings();
+                String x = "x" + (++alias[0]);
+                appendIndexExists(s, params, x, st.table(), st.typeColumn(), st.idColumn(), st.paramColumn(), rowId,
+                        type, param);
+                for (int i = 0; i < values.size(); i++) {
+                    SearchValue.StringValue v = (SearchValue.StringValue) values.get(i);
+                    s.append(i == 0 ? "" : " OR ");
+                    switch (v.match()) {
+                        case EXACT -> {
+                            s.append(x).append('.').append(q(st.exactColumn())).append(" = ?");
+                            params.add(v.text());
+                        }
+                        case STARTS_WITH -> {
+                            s.append(x).append('.').append(q(st.normalizedColumn())).append(" LIKE ? ESCAPE '!'");
+                            params.add(escapeLike(v.text()) + "%");
+                        }
+                        case CONTAINS -> {
+                            s.append(x).append('.').append(q(st.normalizedColumn())).append(" LIKE ? ESCAPE '!'");
+                            params.add("%" + escapeLike(v.text()) + "%");
+                        }
+                    }
+                }
+                s.append("))");
+            }
+            case TOKEN -> {
+                var tt = layout.search().tokens();
+                String x = "x" + (++alias[0]);
+                appendIndexExists(s, params, x, tt.table(), tt.typeColumn(), tt.idColumn(), tt.paramColumn(), rowId,
+                        type, param);
+                for (int i = 0; i < values.size(); i++) {
+                    SearchValue.TokenValue v = (SearchValue.TokenValue) values.get(i);
+                    s.append(i == 0 ? "(" : " OR (");
+                    boolean first = true;
+                    if (v.code() != null) {
+                        s.append(x).append('.').append(q(tt.codeColumn())).append(" = ?");
+                        params.add(v.code());
+                        first = false;
+                    }
+                    if (v.system() != null) {
+                        s.append(first ? "" : " AND ").append(x).append('.').append(q(tt.systemColumn()));
+                        if (v.system().isEmpty()) {
+                            s.append(" IS NULL");
+                        } else {
+                            s.append(" = ?");
+                            params.add(v.system());
+                        }
+                    }
+                    s.append(')');
+                }
+                s.append("))");
+            }
+            case DATE -> {
+                var dt = layout.search().dates();
+                String x = "x" + (++alias[0]);
+                appendIndexExists(s, params, x, dt.table(), dt.typeColumn(), dt.idColumn(), dt.paramColumn(), rowId,
+                        type, param);
+                for (int i = 0; i < values.size(); i++) {
+                    s.append(i == 0 ? "" : " OR ");
+                    appendDate(s, params, x + "." + q(dt.lowColumn()), x + "." + q(dt.highColumn()),
+                            (SearchValue.DateValue) values.get(i));
+                }
+                s.append("))");
+            }
+            default -> throw new IllegalArgumentException("Unsupported parameter type " + valueType);
+        }
+    }
+
+    /** {@code EXISTS (SELECT 1 FROM table x WHERE type = ? AND param = ? AND id = row AND (}, left open. */
+    private void appendIndexExists(StringBuilder s, List<Object> params, String x, String table, String typeColumn,
+                                   String idColumn, String paramColumn, String rowId, String type, String param) {
+        s.append("EXISTS (SELECT 1 FROM ").append(q(table)).append(' ').append(x).append(" WHERE ").append(x)
+                .append('.').append(q(typeColumn)).append(" = ? AND ").append(x).append('.').append(q(paramColumn))
+                .append(" = ? AND ").append(x).append('.').append(q(idColumn)).append(" = ").append(rowId)
+                .append(" AND (");
+        params.add(type);
+        params.add(param);
+    }
+
+    /**
+     * Compares the indexed range {@code [low, high)} with the value's range {@code [vl, vh)} as the SPI defines
+     * each prefix.
+     */
+    private static void appendDate(StringBuilder s, List<Object> params, String low, String high,
+                                   SearchValue.DateValue v) {
+        long vl = indexMicros(v.low());
+        long vh = indexMicros(v.high());
+        switch (v.prefix()) {
+            case EQ, AP -> {
+                s.append('(').append(low).append(" >= ? AND ").append(high).append(" <= ?)");
+                params.add(vl);
+                params.add(vh);
+            }
+            case NE -> {
+                s.append('(').append(low).append(" < ? OR ").append(high).append(" > ?)");
+                params.add(vl);
+                params.add(vh);
+            }
+            case LT -> {
+                s.append(low).append(" < ?");
+                params.add(vl);
+            }
+            case GT -> {
+                s.append(high).append(" > ?");
+                params.add(vh);
+            }
+            case LE -> {
+                s.append(low).append(" < ?");
+                params.add(vh);
+            }
+            case GE -> {
+                s.append(high).append(" > ?");
+                params.add(vl);
+            }
+            case SA -> {
+                s.append(low).append(" >= ?");
+                params.add(vh);
+            }
+            case EB -> {
+                s.append(high).append(" <= ?");
+                params.add(vl);
+            }
+            default -> throw new IllegalArgumentException("Unsupported date prefix " + v.prefix());
+        }
+    }
+
+    /** Escapes {@code LIKE} wildcards and the escape character {@code !}: the text is matched literally. */
+    static String escapeLike(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '!' || ch == '%' || ch == '_') {
+                sb.append('!');
+            }
+            sb.append(ch);
+        }
+        return sb.toString();
     }
 
     // ------------------------------------------------------------------------------------------------ reading

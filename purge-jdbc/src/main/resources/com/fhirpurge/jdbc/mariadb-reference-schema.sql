@@ -29,3 +29,33 @@ CREATE TABLE IF NOT EXISTS `${prefix}reference` (
     PRIMARY KEY (`src_id`, `src_type`, `param`, `target_type`, `target_id`),
     INDEX `${prefix}reference_target` (`target_id`, `target_type`, `src_type`, `src_id`, `param`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Search index (string, token, date parameters), replaced with every version; no primary key (values repeat), an
+-- id-first index for the delete of a resource's rows and one serving each search. String and code columns stay at
+-- 512 characters so the search index fits InnoDB's 3072-byte key limit in utf8mb4.
+CREATE TABLE IF NOT EXISTS `${prefix}string_idx` (
+    `res_id`     VARCHAR(128) NOT NULL,
+    `res_type`   VARCHAR(64)  NOT NULL,
+    `param`      VARCHAR(100) NOT NULL,
+    `normalized` VARCHAR(512) NOT NULL,
+    `exact`      VARCHAR(512) NOT NULL,
+    INDEX `${prefix}string_idx_res` (`res_id`, `res_type`),
+    INDEX `${prefix}string_idx_value` (`res_type`, `param`, `normalized`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS `${prefix}token_idx` (
+    `res_id`   VARCHAR(128) NOT NULL,
+    `res_type` VARCHAR(64)  NOT NULL,
+    `param`    VARCHAR(100) NOT NULL,
+    `system`   VARCHAR(512),
+    `code`     VARCHAR(512) NOT NULL,
+    INDEX `${prefix}token_idx_res` (`res_id`, `res_type`),
+    INDEX `${prefix}token_idx_value` (`res_type`, `param`, `code`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS `${prefix}date_idx` (
+    `res_id`   VARCHAR(128) NOT NULL,
+    `res_type` VARCHAR(64)  NOT NULL,
+    `param`    VARCHAR(100) NOT NULL,
+    `low`      BIGINT       NOT NULL,
+    `high`     BIGINT       NOT NULL,
+    INDEX `${prefix}date_idx_res` (`res_id`, `res_type`),
+    INDEX `${prefix}date_idx_value` (`res_type`, `param`, `low`, `high`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

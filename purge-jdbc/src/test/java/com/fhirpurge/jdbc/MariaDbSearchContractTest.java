@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class MariaDbSearchContractTest extends JdbcSearchContractTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.MARIADB;
+    }
+}

@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class PostgresSearchContractTest extends JdbcSearchContractTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.POSTGRES;
+    }
+}
