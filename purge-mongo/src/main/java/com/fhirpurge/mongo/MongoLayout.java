@@ -30,6 +30,13 @@ import java.util.regex.Pattern;
  * t: "<Type>/<id>"}}. It answers {@code findReferrers} and the footprint's index count in both strategies, and
  * compartment membership in {@link Membership#REFERENCE_FIELD}.
  *
+ * <p><b>Search index fields.</b> The writing role also stores the version's search index entries on the current
+ * document, one array per kind, for {@link MongoResourceStore#search}: {@link #stringIndexField()} (default
+ * {@code __str}) of {@code {p: <parameter>, n: <normalised value>, e: <exact value>}}, {@link #tokenIndexField()}
+ * (default {@code __tok}) of {@code {p, s: <system or null>, c: <code>}} and {@link #dateIndexField()} (default
+ * {@code __date}) of {@code {p, l: <low>, h: <high>}} with epoch microseconds as 64-bit integers (open ends as
+ * {@link Long#MIN_VALUE} / {@link Long#MAX_VALUE}). History documents do not keep them.
+ *
  * @param membership               how compartment membership is found
  * @param collectionPattern        current versions' collection, with {@code {type}}
  * @param historyCollectionPattern older versions' collection, with {@code {type}}
@@ -38,6 +45,9 @@ import java.util.regex.Pattern;
  * @param lastUpdatedField         the epoch-microseconds field
  * @param resourceIdField          the resource id field of history documents
  * @param referencesField          the extracted-references array field
+ * @param stringIndexField         the string search index array field
+ * @param tokenIndexField          the token search index array field
+ * @param dateIndexField           the date search index array field
  * @param localBaseUrls            this server's own base URLs (e.g. {@code https://example.org/fhir}): in
  *                                 {@link Membership#RAW_JSON} an absolute reference is a reference to the owner only
  *                                 under one of them; references to other servers never make a resource a member.
@@ -45,7 +55,8 @@ import java.util.regex.Pattern;
  */
 public record MongoLayout(Membership membership, String collectionPattern, String historyCollectionPattern,
                           String versionField, String deletedField, String lastUpdatedField, String resourceIdField,
-                          String referencesField, List<String> localBaseUrls) {
+                          String referencesField, String stringIndexField, String tokenIndexField,
+                          String dateIndexField, List<String> localBaseUrls) {
 
     /** How compartment members are found. */
     public enum Membership {
@@ -78,6 +89,9 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
      * @param lastUpdatedField         see {@link #lastUpdatedField()}
      * @param resourceIdField          see {@link #resourceIdField()}
      * @param referencesField          see {@link #referencesField()}
+     * @param stringIndexField         see {@link #stringIndexField()}
+     * @param tokenIndexField          see {@link #tokenIndexField()}
+     * @param dateIndexField           see {@link #dateIndexField()}
      * @param localBaseUrls            see {@link #localBaseUrls()}
      * @throws IllegalArgumentException naming the first invalid or clashing name
      */
@@ -92,7 +106,8 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
         Set<String> fields = new HashSet<>();
         for (String field : List.of(requireField("version", versionField), requireField("deleted", deletedField),
                 requireField("lastUpdated", lastUpdatedField), requireField("resource id", resourceIdField),
-                requireField("references", referencesField))) {
+                requireField("references", referencesField), requireField("string index", stringIndexField),
+                requireField("token index", tokenIndexField), requireField("date index", dateIndexField))) {
             if (field.equals("_id") || field.equals("id") || field.equals("resourceType") || !fields.add(field)) {
                 throw new IllegalArgumentException("Field name '" + field + "' is reserved or used twice");
             }
@@ -113,7 +128,8 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
 
     /**
      * The raw FHIR JSON layout with default names: collections {@code {type}} and {@code {type}_history}, fields
-     * {@code __version}, {@code __deleted}, {@code __lastUpdated}, {@code __resourceId}, {@code __refs}: FHIR JSON
+     * {@code __version}, {@code __deleted}, {@code __lastUpdated}, {@code __resourceId}, {@code __refs},
+     * {@code __str}, {@code __tok}, {@code __date}: FHIR JSON
      * never has a property starting with two underscores, so they can never clash with content (a primitive
      * extension such as {@code _version} of a Questionnaire's {@code version} stays content).
      *
@@ -233,6 +249,9 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
         private String lastUpdatedField = "__lastUpdated";
         private String resourceIdField = "__resourceId";
         private String referencesField = "__refs";
+        private String stringIndexField = "__str";
+        private String tokenIndexField = "__tok";
+        private String dateIndexField = "__date";
         private List<String> localBaseUrls = List.of();
 
         private Builder(Membership membership) {
@@ -317,6 +336,39 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
         }
 
         /**
+         * Sets the string search index field.
+         *
+         * @param field the field name
+         * @return this
+         */
+        public Builder stringIndexField(String field) {
+            this.stringIndexField = field;
+            return this;
+        }
+
+        /**
+         * Sets the token search index field.
+         *
+         * @param field the field name
+         * @return this
+         */
+        public Builder tokenIndexField(String field) {
+            this.tokenIndexField = field;
+            return this;
+        }
+
+        /**
+         * Sets the date search index field.
+         *
+         * @param field the field name
+         * @return this
+         */
+        public Builder dateIndexField(String field) {
+            this.dateIndexField = field;
+            return this;
+        }
+
+        /**
          * Sets this server's own base URLs, under which absolute references are local.
          *
          * @param urls absolute http(s) base URLs, e.g. {@code https://example.org/fhir}
@@ -335,7 +387,8 @@ public record MongoLayout(Membership membership, String collectionPattern, Strin
          */
         public MongoLayout build() {
             return new MongoLayout(membership, collectionPattern, historyCollectionPattern, versionField,
-                    deletedField, lastUpdatedField, resourceIdField, referencesField, localBaseUrls);
+                    deletedField, lastUpdatedField, resourceIdField, referencesField, stringIndexField,
+                    tokenIndexField, dateIndexField, localBaseUrls);
         }
     }
 }

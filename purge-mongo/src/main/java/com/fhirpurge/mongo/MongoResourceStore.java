@@ -6,14 +6,22 @@ import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.CompartmentParam;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.ResourceReader;
+import com.fhirpurge.spi.ResourceSearcher;
 import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.ResourceWriter;
+import com.fhirpurge.spi.SearchCriteria;
+import com.fhirpurge.spi.SearchCriterion;
+import com.fhirpurge.spi.SearchParamType;
+import com.fhirpurge.spi.SearchSupport;
+import com.fhirpurge.spi.SearchValue;
+import com.fhirpurge.spi.SearchValue.DateValue;
 import com.fhirpurge.spi.StoreException;
 import com.fhirpurge.spi.StoredResource;
 import com.mongodb.client.ClientSession;
@@ -84,16 +92,40 @@ import org.bson.json.JsonParseException;
  * transient {@link StoreException}. The FHIR JSON is stored with {@link Document#parse}: JSON numbers become BSON
  * numbers, so a decimal's trailing zeros ({@code 1.50}) are not kept.
  *
+ * <p><b>Searching.</b> {@link #search} answers from the search index arrays the writer stores on the current
+ * document (see {@link MongoLayout}) and the references field: one query on the type's current collection with the
+ * live flag, the snapshot bound ({@code lastUpdated <= notAfter}) and one condition per criterion ({@code $and}),
+ * each an {@code $or} over its values, each value an {@code $elemMatch} on the right array with the parameter name.
+ * String matches are anchored ({@code ^}, starts-with) or unanchored ({@code :contains}) regular expressions on the
+ * normalised value with the text escaped character by character, or an equality on the exact value; every id and
+ * value is a BSON string or number, never an operator. Dates compare at microsecond precision. Pages are keyset
+ * pages by {@code _id} (the token is the last id). A chain runs in two steps: the ids of the live resources of the
+ * chain's type matching the chained condition are read in {@code _id} order, at most 10,000 at a
+ * time, and become an {@code $in} on the references' targets. When they fit in one such chunk the search is one
+ * query; otherwise the search runs once per chunk (per combination of chunks, with several large chains) and the
+ * pages are merged: memory stays bounded by one chunk of target ids per chained criterion plus one page, at the cost
+ * of one query per chunk per page, and a count then pages through the whole union.
+ *
  * <p><b>Indexes.</b> Call {@link #ensureIndexes(CompartmentDefinition)} once at deployment.
  *
  * <p><b>Threading:</b> safe for concurrent use (the driver's client is). <b>Errors:</b> {@link StoreException}
  * carrying the server error code, transient for network errors, timeouts, elections and write conflicts.
  */
-public final class MongoResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader {
+public final class MongoResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader,
+        ResourceSearcher {
 
     private static final String OWNER_DONE = "o";
     private static final String MEMBER_CURSOR = "m:";
     private static final int CHUNK = 1000;
+    private static final int CHAIN_CHUNK = 10_000;
+    private static final String SEARCH_CURSOR = "s:";
+    private static final String STR_PARAM = "p";
+    private static final String STR_NORMALIZED = "n";
+    private static final String STR_EXACT = "e";
+    private static final String TOKEN_SYSTEM = "s";
+    private static final String TOKEN_CODE = "c";
+    private static final String DATE_LOW = "l";
+    private static final String DATE_HIGH = "h";
     private static final String ID = "_id";
     private static final String REF_PARAM = "p";
     private static final String REF_TARGET = "t";
@@ -103,10 +135,27 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             .comparing(IndexedReference::source).thenComparing(IndexedReference::paramName)
             .thenComparing(IndexedReference::target);
 
+    /** MongoDB's order of strings (UTF-8 bytes, i.e. code points), not Java's UTF-16 order. */
+    private static final Comparator<String> MONGO_STRING_ORDER = (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Boolean.compare(i < a.length(), j < b.length());
+    };
+
     private final MongoDatabase database;
     private final MongoLayout layout;
     private final MongoCalls calls;
     private final Set<String> reservedFields;
+    private volatile int chainChunk = CHAIN_CHUNK;
 
     /**
      * Creates a store that never uses transactions: every batch runs as ordered, idempotent writes. Use this on a
@@ -137,7 +186,8 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         this.layout = Objects.requireNonNull(layout, "layout");
         this.calls = new MongoCalls(client, database);
         this.reservedFields = Set.of(ID, layout.versionField(), layout.deletedField(), layout.lastUpdatedField(),
-                layout.resourceIdField(), layout.referencesField());
+                layout.resourceIdField(), layout.referencesField(), layout.stringIndexField(),
+                layout.tokenIndexField(), layout.dateIndexField());
     }
 
     /**
@@ -163,7 +213,9 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
      * Creates the indexes the store's queries need; idempotent, safe to call on every start. On the current
      * collections of the compartment's member types and of every existing resource collection: the references
      * field ({@code <refs>.t, <refs>.p, _id}, multikey), and in {@link Membership#RAW_JSON} one index
-     * {@code <path>.reference, _id} per element path of the compartment. On the matching history collections:
+     * {@code <path>.reference, _id} per element path of the compartment; for searches, one multikey index per search
+     * index array ({@code <str>.p, <str>.n}, {@code <tok>.p, <tok>.c}, {@code <date>.p, <date>.l}). On the
+     * matching history collections:
      * {@code <resourceId>, <version> desc}. Building an index on a large collection takes time and resources:
      * run it at deployment, not under load.
      *
@@ -185,6 +237,12 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             for (String type : types) {
                 MongoCollection<Document> cur = current(type);
                 cur.createIndex(Indexes.ascending(refs + "." + REF_TARGET, refs + "." + REF_PARAM, ID));
+                String str = layout.stringIndexField();
+                String tok = layout.tokenIndexField();
+                String date = layout.dateIndexField();
+                cur.createIndex(Indexes.ascending(str + "." + STR_PARAM, str + "." + STR_NORMALIZED));
+                cur.createIndex(Indexes.ascending(tok + "." + STR_PARAM, tok + "." + TOKEN_CODE));
+                cur.createIndex(Indexes.ascending(date + "." + STR_PARAM, date + "." + DATE_LOW));
                 if (layout.membership() == Membership.RAW_JSON) {
                     for (String path : pathsOf(definition.paramsOf(type))) {
                         cur.createIndex(Indexes.ascending(path + ".reference", ID));
@@ -195,6 +253,18 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             return null;
         });
+    }
+
+    /**
+     * Sets how many chained target ids one query takes (tests use a small chunk to run the chunked path).
+     *
+     * @param size at least 1
+     */
+    void chainChunk(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("Chunk size must be at least 1, was " + size);
+        }
+        this.chainChunk = size;
     }
 
     private MongoCollection<Document> current(String type) {
@@ -658,15 +728,37 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         for (IndexedReference r : new LinkedHashSet<>(w.references())) {
             refs.add(new Document(REF_PARAM, r.paramName()).append(REF_TARGET, r.target().toString()));
         }
-        return d.append(layout.referencesField(), refs);
+        d.append(layout.referencesField(), refs);
+        List<Document> strings = new ArrayList<>();
+        List<Document> tokens = new ArrayList<>();
+        List<Document> dates = new ArrayList<>();
+        for (IndexEntry e : new LinkedHashSet<>(w.searchIndex())) {
+            if (e instanceof IndexEntry.StringEntry se) {
+                strings.add(new Document(STR_PARAM, se.paramName()).append(STR_NORMALIZED, se.normalized())
+                        .append(STR_EXACT, se.exact()));
+            } else if (e instanceof IndexEntry.TokenEntry te) {
+                tokens.add(new Document(STR_PARAM, te.paramName()).append(TOKEN_SYSTEM, te.system())
+                        .append(TOKEN_CODE, te.code()));
+            } else if (e instanceof IndexEntry.DateEntry de) {
+                dates.add(new Document(STR_PARAM, de.paramName()).append(DATE_LOW, indexMicros(de.low()))
+                        .append(DATE_HIGH, indexMicros(de.high())));
+            }
+        }
+        return d.append(layout.stringIndexField(), strings).append(layout.tokenIndexField(), tokens)
+                .append(layout.dateIndexField(), dates);
     }
 
-    /** A current document as the history document of its version (references are kept on current versions only). */
+    /**
+     * A current document as the history document of its version (references and search index entries are kept on
+     * current versions only).
+     */
     private Document historyCopy(Document currentDoc) {
         String id = currentDoc.getString(ID);
         Document d = new Document(ID, id + HISTORY + version(currentDoc)).append(layout.resourceIdField(), id);
+        Set<String> dropped = Set.of(ID, layout.referencesField(), layout.stringIndexField(),
+                layout.tokenIndexField(), layout.dateIndexField());
         for (Map.Entry<String, Object> e : currentDoc.entrySet()) {
-            if (!e.getKey().equals(ID) && !e.getKey().equals(layout.referencesField())) {
+            if (!dropped.contains(e.getKey())) {
                 d.put(e.getKey(), e.getValue());
             }
         }
@@ -676,6 +768,267 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
     private static ReplaceOneModel<Document> historyUpsert(Document historyDoc) {
         return new ReplaceOneModel<>(Filters.eq(ID, historyDoc.getString(ID)), historyDoc,
                 new ReplaceOptions().upsert(true));
+    }
+
+    // ------------------------------------------------------------------------------------------------ searching
+
+    @Override
+    public SearchSupport support() {
+        return SearchSupport.full();
+    }
+
+    @Override
+    public ResourcePage search(SearchCriteria criteria, Instant notAfter, String pageToken, int limit) {
+        Objects.requireNonNull(criteria, "criteria");
+        Objects.requireNonNull(notAfter, "notAfter");
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        String after = decodeSearchToken(pageToken);
+        String type = criteria.resourceType();
+        return MongoCalls.call("search " + type, () -> {
+            List<String> ids = plan(criteria, notAfter).page(after, limit + 1);
+            boolean more = ids.size() > limit;
+            List<String> page = more ? ids.subList(0, limit) : ids;
+            List<ResourceKey> items = new ArrayList<>(page.size());
+            for (String id : page) {
+                items.add(ResourceKey.of(type, id));
+            }
+            return new ResourcePage(items, more ? SEARCH_CURSOR + page.get(page.size() - 1) : null);
+        });
+    }
+
+    @Override
+    public long count(SearchCriteria criteria, Instant notAfter) {
+        Objects.requireNonNull(criteria, "criteria");
+        Objects.requireNonNull(notAfter, "notAfter");
+        return MongoCalls.call("count search of " + criteria.resourceType(), () -> plan(criteria, notAfter).count());
+    }
+
+    private static String decodeSearchToken(String token) {
+        if (token == null) {
+            return null;
+        }
+        if (!token.startsWith(SEARCH_CURSOR)) {
+            throw new IllegalArgumentException("Not a search page token of this store: '" + token + "'");
+        }
+        return token.substring(SEARCH_CURSOR.length());
+    }
+
+    /** A chained criterion whose target ids do not fit in one chunk: searched chunk by chunk. */
+    private record LargeChain(String parameter, String type, Bson targetFilter) {
+    }
+
+    /** Builds the query: fixed conditions, and the chains too large to inline. */
+    private SearchPlan plan(SearchCriteria criteria, Instant notAfter) {
+        List<Bson> fixed = new ArrayList<>();
+        fixed.add(Filters.ne(layout.deletedField(), true));
+        fixed.add(Filters.lte(layout.lastUpdatedField(), floorMicros(notAfter)));
+        List<LargeChain> large = new ArrayList<>();
+        for (SearchCriterion c : criteria.allOf()) {
+            if (!c.isChained()) {
+                fixed.add(condition(c.parameter(), c.type(), c.anyOf()));
+                continue;
+            }
+            Bson target = Filters.and(Filters.ne(layout.deletedField(), true),
+                    condition(c.chainParameter(), c.valueType(), c.anyOf()));
+            List<String> first = targetIds(c.chainType(), target, null, chainChunk + 1);
+            if (first.size() <= chainChunk) {
+                fixed.add(referencesTo(c.parameter(), c.chainType(), first));
+            } else {
+                large.add(new LargeChain(c.parameter(), c.chainType(), target));
+            }
+        }
+        return new SearchPlan(current(criteria.resourceType()), fixed, large);
+    }
+
+    /** Up to {@code rows} ids of live resources of a type matching a filter, after {@code after}, in id order. */
+    private List<String> targetIds(String type, Bson filter, String after, int rows) {
+        Bson f = after == null ? filter : Filters.and(filter, Filters.gt(ID, after));
+        List<String> ids = new ArrayList<>();
+        for (Document d : current(type).find(f).projection(Projections.include(ID)).sort(Sorts.ascending(ID))
+                .limit(rows)) {
+            ids.add(d.getString(ID));
+        }
+        return ids;
+    }
+
+    private Bson referencesTo(String parameter, String type, List<String> ids) {
+        List<String> targets = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            targets.add(type + "/" + id);
+        }
+        return Filters.elemMatch(layout.referencesField(),
+                Filters.and(Filters.eq(REF_PARAM, parameter), Filters.in(REF_TARGET, targets)));
+    }
+
+    /** One criterion: any of its values. */
+    private Bson condition(String param, SearchParamType type, List<SearchValue> values) {
+        List<Bson> any = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (SearchValue v : values) {
+            if (v instanceof SearchValue.IdValue id) {
+                ids.add(id.id());
+            } else {
+                any.add(value(param, type, v));
+            }
+        }
+        if (!ids.isEmpty()) {
+            any.add(Filters.in(ID, ids));
+        }
+        return any.size() == 1 ? any.get(0) : Filters.or(any);
+    }
+
+    private Bson value(String param, SearchParamType type, SearchValue v) {
+        if (v instanceof DateValue d && type == SearchParamType.LAST_UPDATED) {
+            return lastUpdated(d);
+        }
+        if (v instanceof SearchValue.ReferenceValue r) {
+            Bson target = r.type() != null ? Filters.eq(REF_TARGET, r.type() + "/" + r.id())
+                    : Filters.regex(REF_TARGET, "^[A-Za-z]+/" + escapeRegex(r.id()) + "$");
+            return Filters.elemMatch(layout.referencesField(), Filters.and(Filters.eq(REF_PARAM, param), target));
+        }
+        if (v instanceof SearchValue.StringValue s) {
+            Bson match = switch (s.match()) {
+                case STARTS_WITH -> Filters.regex(STR_NORMALIZED, "^" + escapeRegex(s.text()));
+                case CONTAINS -> Filters.regex(STR_NORMALIZED, escapeRegex(s.text()));
+                case EXACT -> Filters.eq(STR_EXACT, s.text());
+            };
+            return element(layout.stringIndexField(), param, match);
+        }
+        if (v instanceof SearchValue.TokenValue t) {
+            List<Bson> match = new ArrayList<>();
+            if (t.code() != null) {
+                match.add(Filters.eq(TOKEN_CODE, t.code()));
+            }
+            if (t.system() != null) {
+                match.add(Filters.eq(TOKEN_SYSTEM, t.system().isEmpty() ? null : t.system()));
+            }
+            return element(layout.tokenIndexField(), param, Filters.and(match));
+        }
+        if (v instanceof DateValue d) {
+            return indexedDate(param, d);
+        }
+        throw new IllegalArgumentException("Unsupported search value " + v + " for " + param);
+    }
+
+    private static Bson element(String field, String param, Bson match) {
+        return Filters.elemMatch(field, Filters.and(Filters.eq(STR_PARAM, param), match));
+    }
+
+    /**
+     * The prefix comparisons of an indexed range {@code [l, h)} (whole microseconds) with the value's range, exact
+     * at microsecond precision: a bound of the value between two microseconds is rounded the way that keeps the
+     * comparison's meaning.
+     */
+    private Bson indexedDate(String param, DateValue d) {
+        long lowCeil = ceilMicros(d.low());
+        long lowFloor = floorMicros(d.low());
+        long highCeil = ceilMicros(d.high());
+        long highFloor = floorMicros(d.high());
+        String f = layout.dateIndexField();
+        return switch (d.prefix()) {
+            case EQ, AP -> element(f, param, Filters.and(Filters.gte(DATE_LOW, lowCeil),
+                    Filters.lte(DATE_HIGH, highFloor)));
+            case NE -> Filters.or(element(f, param, Filters.lt(DATE_LOW, lowCeil)),
+                    element(f, param, Filters.gt(DATE_HIGH, highFloor)));
+            case LT -> element(f, param, Filters.lt(DATE_LOW, lowCeil));
+            case GT -> element(f, param, Filters.gt(DATE_HIGH, highFloor));
+            case LE -> element(f, param, Filters.lt(DATE_LOW, highCeil));
+            case GE -> element(f, param, Filters.gt(DATE_HIGH, lowFloor));
+            case SA -> element(f, param, Filters.gte(DATE_LOW, highCeil));
+            case EB -> element(f, param, Filters.lte(DATE_HIGH, lowFloor));
+        };
+    }
+
+    /** The same comparisons on the version's own range {@code [lastUpdated, lastUpdated + 1µs)}. */
+    private Bson lastUpdated(DateValue d) {
+        long lowCeil = ceilMicros(d.low());
+        long lowFloor = floorMicros(d.low());
+        long highCeil = ceilMicros(d.high());
+        long highFloor = floorMicros(d.high());
+        String f = layout.lastUpdatedField();
+        return switch (d.prefix()) {
+            case EQ, AP -> Filters.and(Filters.gte(f, lowCeil), Filters.lt(f, highFloor));
+            case NE -> Filters.or(Filters.lt(f, lowCeil), Filters.gte(f, highFloor));
+            case LT -> Filters.lt(f, lowCeil);
+            case GT -> Filters.gte(f, highFloor);
+            case LE -> Filters.lt(f, highCeil);
+            case GE -> Filters.gte(f, lowFloor);
+            case SA -> Filters.gte(f, highCeil);
+            case EB -> Filters.lt(f, lowFloor);
+        };
+    }
+
+    /** The search query of one type; with large chains, one query per combination of their chunks, merged. */
+    private final class SearchPlan {
+        private final MongoCollection<Document> collection;
+        private final List<Bson> fixed;
+        private final List<LargeChain> large;
+
+        SearchPlan(MongoCollection<Document> collection, List<Bson> fixed, List<LargeChain> large) {
+            this.collection = collection;
+            this.fixed = fixed;
+            this.large = large;
+        }
+
+        /** Up to {@code rows} matching ids after {@code after}, in {@code _id} order. */
+        List<String> page(String after, int rows) {
+            TreeSet<String> best = new TreeSet<>(MONGO_STRING_ORDER);
+            collect(new ArrayList<>(fixed), 0, after, rows, best);
+            return new ArrayList<>(best);
+        }
+
+        private void collect(List<Bson> filter, int chain, String after, int rows, TreeSet<String> best) {
+            if (chain == large.size()) {
+                List<Bson> all = new ArrayList<>(filter);
+                if (after != null) {
+                    all.add(Filters.gt(ID, after));
+                }
+                if (best.size() >= rows) {
+                    all.add(Filters.lt(ID, best.last()));
+                }
+                for (Document d : collection.find(Filters.and(all)).projection(Projections.include(ID))
+                        .sort(Sorts.ascending(ID)).limit(rows)) {
+                    best.add(d.getString(ID));
+                    if (best.size() > rows) {
+                        best.pollLast();
+                    }
+                }
+                return;
+            }
+            LargeChain c = large.get(chain);
+            String last = null;
+            while (true) {
+                List<String> ids = targetIds(c.type(), c.targetFilter(), last, chainChunk);
+                if (ids.isEmpty()) {
+                    return;
+                }
+                filter.add(referencesTo(c.parameter(), c.type(), ids));
+                collect(filter, chain + 1, after, rows, best);
+                filter.remove(filter.size() - 1);
+                if (ids.size() < chainChunk) {
+                    return;
+                }
+                last = ids.get(ids.size() - 1);
+            }
+        }
+
+        long count() {
+            if (large.isEmpty()) {
+                return collection.countDocuments(Filters.and(fixed));
+            }
+            long n = 0;
+            String after = null;
+            while (true) {
+                List<String> ids = page(after, chainChunk);
+                n += ids.size();
+                if (ids.size() < chainChunk) {
+                    return n;
+                }
+                after = ids.get(ids.size() - 1);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ reading
@@ -790,6 +1143,26 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
 
     static long micros(Instant at) {
         return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+    }
+
+    /** Epoch microseconds rounded down, saturating at {@link Long#MIN_VALUE} / {@link Long#MAX_VALUE}. */
+    static long floorMicros(Instant at) {
+        try {
+            return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1000);
+        } catch (ArithmeticException e) {
+            return at.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /** Epoch microseconds rounded up, saturating. */
+    static long ceilMicros(Instant at) {
+        long floor = floorMicros(at);
+        return at.getNano() % 1000 == 0 || floor == Long.MAX_VALUE ? floor : floor + 1;
+    }
+
+    /** An index entry's bound: {@link Instant#MIN} and {@link Instant#MAX} (and anything beyond a long) saturate. */
+    private static long indexMicros(Instant at) {
+        return floorMicros(at);
     }
 
     static Instant instant(long micros) {

@@ -41,12 +41,20 @@ class MongoLayoutTest {
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> MongoLayout.builder(Membership.REFERENCE_FIELD).referencesField(bad).build())
                     .as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).stringIndexField(bad).build())
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).tokenIndexField(bad).build())
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).dateIndexField(bad).build())
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
         }
         for (String reserved : List.of("_id", "id", "resourceType")) {
             assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).deletedField(reserved).build())
                     .hasMessageContaining("reserved");
         }
         assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).lastUpdatedField("__version").build())
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> MongoLayout.builder(Membership.RAW_JSON).dateIndexField("__refs").build())
                 .hasMessageContaining("twice");
         assertThatThrownBy(() -> MongoLayout.builder(null).build()).isInstanceOf(NullPointerException.class);
     }
