@@ -50,10 +50,23 @@ public record JdbcLayout(ResourceTable current, ResourceTable history, Reference
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(references, "references");
-        extraIndexTables = List.copyOf(extraIndexTables);
         if (current.isPerType() != history.isPerType()) {
             throw new IllegalArgumentException("Current and history tables must both be per type or both shared");
         }
+        // A hard delete clears the extra index tables; the search tables hold personal data, so they are always
+        // among them, whether the caller listed them or not.
+        List<IndexTable> clear = new java.util.ArrayList<>(extraIndexTables);
+        if (search != null) {
+            for (IndexTable t : List.of(new IndexTable(search.strings().table(), search.strings().typeColumn(),
+                            search.strings().idColumn()),
+                    new IndexTable(search.tokens().table(), search.tokens().typeColumn(), search.tokens().idColumn()),
+                    new IndexTable(search.dates().table(), search.dates().typeColumn(), search.dates().idColumn()))) {
+                if (!clear.contains(t)) {
+                    clear.add(t);
+                }
+            }
+        }
+        extraIndexTables = List.copyOf(clear);
     }
 
     /**

@@ -480,6 +480,16 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                         dialect.bindIn(c, ps, bindType(ps, 3, cur.typeColumn(), type), liveIds);
                         ps.executeUpdate();
                     }
+                    if (layout.search() != null) {
+                        // A tombstone is never searched; its names, identifiers and dates are not kept.
+                        var st = layout.search();
+                        deleteRows(c, q(st.strings().table()), st.strings().typeColumn(), st.strings().idColumn(),
+                                type, liveIds, new HashSet<>());
+                        deleteRows(c, q(st.tokens().table()), st.tokens().typeColumn(), st.tokens().idColumn(), type,
+                                liveIds, new HashSet<>());
+                        deleteRows(c, q(st.dates().table()), st.dates().typeColumn(), st.dates().idColumn(), type,
+                                liveIds, new HashSet<>());
+                    }
                     for (String id : liveIds) {
                         live.add(ResourceKey.of(type, id));
                     }
@@ -1032,7 +1042,8 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                     s.append(i == 0 ? "" : " OR ");
                     switch (v.match()) {
                         case EXACT -> {
-                            s.append(x).append('.').append(q(st.exactColumn())).append(" = ?");
+                            s.append('(').append(exactEquals(x + "." + q(st.exactColumn()))).append(')');
+                            params.add(v.text());
                             params.add(v.text());
                         }
                         case STARTS_WITH -> {
@@ -1057,7 +1068,8 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                     s.append(i == 0 ? "(" : " OR (");
                     boolean first = true;
                     if (v.code() != null) {
-                        s.append(x).append('.').append(q(tt.codeColumn())).append(" = ?");
+                        s.append(exactEquals(x + "." + q(tt.codeColumn())));
+                        params.add(v.code());
                         params.add(v.code());
                         first = false;
                     }
@@ -1066,7 +1078,9 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                         if (v.system().isEmpty()) {
                             s.append(" IS NULL");
                         } else {
-                            s.append(" = ?");
+                            s.append(" = ? AND CHAR_LENGTH(").append(x).append('.').append(q(tt.systemColumn()))
+                                    .append(") = CHAR_LENGTH(?)");
+                            params.add(v.system());
                             params.add(v.system());
                         }
                     }
@@ -1102,47 +1116,59 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
     }
 
     /**
+     * Equality that holds only for equal strings: PAD SPACE collations (MariaDB's and MySQL's {@code _bin}) compare
+     * {@code 'a'} and {@code 'a '} as equal, so the lengths are compared too. Binds the value twice.
+     */
+    private static String exactEquals(String column) {
+        return column + " = ? AND CHAR_LENGTH(" + column + ") = CHAR_LENGTH(?)";
+    }
+
+    /**
      * Compares the indexed range {@code [low, high)} with the value's range {@code [vl, vh)} as the SPI defines
      * each prefix.
      */
     private static void appendDate(StringBuilder s, List<Object> params, String low, String high,
                                    SearchValue.DateValue v) {
-        long vl = indexMicros(v.low());
-        long vh = indexMicros(v.high());
+        // Indexed bounds are whole microseconds (rounded down). A value bound compared with the low column is
+        // rounded up and one compared with the high column rounded down, so no comparison is looser than exact.
+        long vlLow = ceilMicros(v.low());
+        long vhLow = ceilMicros(v.high());
+        long vlHigh = indexMicros(v.low());
+        long vhHigh = indexMicros(v.high());
         switch (v.prefix()) {
             case EQ, AP -> {
                 s.append('(').append(low).append(" >= ? AND ").append(high).append(" <= ?)");
-                params.add(vl);
-                params.add(vh);
+                params.add(vlLow);
+                params.add(vhHigh);
             }
             case NE -> {
                 s.append('(').append(low).append(" < ? OR ").append(high).append(" > ?)");
-                params.add(vl);
-                params.add(vh);
+                params.add(vlLow);
+                params.add(vhHigh);
             }
             case LT -> {
                 s.append(low).append(" < ?");
-                params.add(vl);
+                params.add(vlLow);
             }
             case GT -> {
                 s.append(high).append(" > ?");
-                params.add(vh);
+                params.add(vhHigh);
             }
             case LE -> {
                 s.append(low).append(" < ?");
-                params.add(vh);
+                params.add(vhLow);
             }
             case GE -> {
                 s.append(high).append(" > ?");
-                params.add(vl);
+                params.add(vlHigh);
             }
             case SA -> {
                 s.append(low).append(" >= ?");
-                params.add(vh);
+                params.add(vhLow);
             }
             case EB -> {
                 s.append(high).append(" <= ?");
-                params.add(vl);
+                params.add(vlHigh);
             }
             default -> throw new IllegalArgumentException("Unsupported date prefix " + v.prefix());
         }
@@ -1264,8 +1290,18 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         return ordered;
     }
 
+    /**
+     * Epoch microseconds, rounded down. Computed from seconds so dates far from 1970 (a birthdate in 1500) do not
+     * overflow, as {@code ChronoUnit.MICROS.between} does beyond about 292 years on Java 17.
+     */
     static long micros(Instant at) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+        return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
+    }
+
+    /** Epoch microseconds, rounded up; saturating like {@link #indexMicros}. */
+    private static long ceilMicros(Instant at) {
+        long floor = indexMicros(at);
+        return at.getNano() % 1_000 == 0 || floor == Long.MAX_VALUE ? floor : floor + 1;
     }
 
     static Instant instant(long micros) {

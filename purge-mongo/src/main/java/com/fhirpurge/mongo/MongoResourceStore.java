@@ -562,7 +562,10 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
                                 Filters.eq(layout.versionField(), version), Filters.ne(layout.deletedField(), true));
                         Bson tombstone = Updates.combine(Updates.set(layout.deletedField(), true),
                                 Updates.set(layout.versionField(), version + 1),
-                                Updates.set(layout.lastUpdatedField(), micros(at)));
+                                Updates.set(layout.lastUpdatedField(), micros(at)),
+                                // A tombstone is never searched; its names, identifiers and dates are not kept.
+                                Updates.unset(layout.stringIndexField()), Updates.unset(layout.tokenIndexField()),
+                                Updates.unset(layout.dateIndexField()));
                         long matched = s == null ? cur.updateOne(guard, tombstone).getMatchedCount()
                                 : cur.updateOne(s, guard, tombstone).getMatchedCount();
                         if (matched == 1) {

@@ -195,6 +195,32 @@ public abstract class ResourceSearchContract {
     }
 
     @Test
+    void datesFarFrom1970AndTrailingSpacesCompareExactly() {
+        write(aPatient("early").indexed(new DateEntry("birthdate", Instant.parse("1500-01-01T00:00:00Z"),
+                        Instant.parse("1500-01-02T00:00:00Z")), new StringEntry("name", "smith ", "Smith "),
+                        new TokenEntry("identifier", "urn:mrn", "123 ")).updatedAt(T0).build(),
+                aPatient("ancient").indexed(new DateEntry("birthdate", Instant.parse("1066-10-14T00:00:00Z"),
+                        Instant.parse("1066-10-15T00:00:00Z"))).updatedAt(T0).build(),
+                aPatient("future").indexed(new DateEntry("birthdate", Instant.parse("2300-01-01T00:00:00Z"),
+                        Instant.parse("2300-01-02T00:00:00Z"))).updatedAt(T0).build());
+
+        assertThat(ids("Patient", date("birthdate", DatePrefix.EQ, Instant.parse("1500-01-01T00:00:00Z"),
+                Instant.parse("1500-01-02T00:00:00Z")))).containsExactly("early");
+        assertThat(ids("Patient", date("birthdate", DatePrefix.SA, Instant.parse("2200-01-01T00:00:00Z"),
+                Instant.parse("2200-01-02T00:00:00Z")))).containsExactly("future");
+        assertThat(ids("Patient", date("birthdate", DatePrefix.EB, Instant.parse("1600-01-01T00:00:00Z"),
+                Instant.parse("1600-01-02T00:00:00Z")))).containsExactlyInAnyOrder("early", "ancient");
+        assertThat(ids("Patient", on("name", SearchParamType.STRING,
+                new StringValue("Smith", StringValue.Match.EXACT)))).isEmpty();
+        assertThat(ids("Patient", on("name", SearchParamType.STRING,
+                new StringValue("Smith ", StringValue.Match.EXACT)))).containsExactly("early");
+        assertThat(ids("Patient", on("identifier", SearchParamType.TOKEN, new TokenValue("urn:mrn", "123"))))
+                .isEmpty();
+        assertThat(ids("Patient", on("identifier", SearchParamType.TOKEN, new TokenValue(null, "123 "))))
+                .containsExactly("early");
+    }
+
+    @Test
     void idLastUpdatedAndTheSnapshotBound() {
         writePatients();
 
