@@ -362,7 +362,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             String field = path + ".reference";
             any.add(Filters.in(field, exact));
             for (String prefix : versionedPrefixes) {
-                any.add(Filters.regex(field, "^" + escapeRegex(prefix) + "[^/?#]+$"));
+                any.add(Filters.regex(field, "^" + escapeRegex(prefix) + "[A-Za-z0-9.\\-]{1,64}\\z"));
             }
         }
         return Filters.or(any);
@@ -888,7 +888,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         }
         if (v instanceof SearchValue.ReferenceValue r) {
             Bson target = r.type() != null ? Filters.eq(REF_TARGET, r.type() + "/" + r.id())
-                    : Filters.regex(REF_TARGET, "^[A-Za-z]+/" + escapeRegex(r.id()) + "$");
+                    : Filters.regex(REF_TARGET, "^[A-Za-z]+/" + escapeRegex(r.id()) + "\\z");
             return Filters.elemMatch(layout.referencesField(), Filters.and(Filters.eq(REF_PARAM, param), target));
         }
         if (v instanceof SearchValue.StringValue s) {

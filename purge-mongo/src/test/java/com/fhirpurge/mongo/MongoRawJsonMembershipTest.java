@@ -128,7 +128,8 @@ class MongoRawJsonMembershipTest {
                 observationReferencing("query", "https://x.org/Patient?id=Patient/p1x"),
                 observationReferencing("otherServer", "https://other-hospital.org/fhir/Patient/p1"),
                 observationReferencing("baseLookalike", "https://fhir.example.org.evil/Patient/p1"),
-                observationReferencing("basePrefix", "https://fhir.example.org/r4x/Patient/p1")));
+                observationReferencing("basePrefix", "https://fhir.example.org/r4x/Patient/p1"),
+                observationReferencing("trailingNewline", "Patient/p1/_history/3\n")));
 
         assertThat(members(store, "p1", 2)).containsExactlyInAnyOrder(key("Observation/relative"),
                 key("Observation/versioned"), key("Observation/absolute"), key("Observation/absoluteHttp"),
