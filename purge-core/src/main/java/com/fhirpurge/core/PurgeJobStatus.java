@@ -1,5 +1,6 @@
 package com.fhirpurge.core;
 
+import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.TaskState;
 import java.time.Instant;
@@ -50,7 +51,7 @@ public record PurgeJobStatus(String jobId, JobKind kind, TaskState state, Instan
      * @return {@code true} when no patient is new or processing
      */
     public boolean isFinished() {
-        return state == TaskState.COMPLETED || state == TaskState.ERROR || state == TaskState.CANCELLED;
+        return TaskStateMachine.isFinal(state);
     }
 
     /**

@@ -108,11 +108,7 @@ class MongoPurgeEndToEndTest {
             assertThat(server.send("GET", "Patient/" + id, null).statusCode()).as(id).isEqualTo(200);
         }
 
-        HttpResponse<String> accepted = server.kickOff(SEED_KICK_OFF);
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String statusUrl = accepted.headers().firstValue("Content-Location").orElseThrow();
-        assertThat(statusUrl).startsWith(server.base() + "/Patient-bulk-purge/");
-
+        String statusUrl = server.bulkPurgeAccepted(SEED_KICK_OFF);
         Parameters status = server.pollUntilDone(statusUrl);
         assertThat(status.getParameter()).hasSize(3);
         for (int i = 0; i < 3; i++) {

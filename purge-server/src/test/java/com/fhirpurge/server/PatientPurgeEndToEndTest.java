@@ -139,11 +139,7 @@ class PatientPurgeEndToEndTest {
         client.update().resource(client.read().resource(Patient.class).withId(SEED_PATIENTS.get(1)).execute())
                 .execute();
 
-        HttpResponse<String> accepted = server.kickOff(SEED_KICK_OFF);
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String statusUrl = accepted.headers().firstValue("Content-Location").orElseThrow();
-        assertThat(statusUrl).startsWith(server.base() + "/Patient-bulk-purge/");
-
+        String statusUrl = server.bulkPurgeAccepted(SEED_KICK_OFF);
         Parameters status = server.pollUntilDone(statusUrl);
         assertThat(status.getParameter()).hasSize(3);
         for (int i = 0; i < 3; i++) {

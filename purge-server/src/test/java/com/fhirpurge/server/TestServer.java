@@ -105,6 +105,15 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Polls a status URL until every patient is completed, error or cancelled. */
+    /** Kicks off a {@code $bulk-purge}, checks the 202 and returns its status URL. */
+    String bulkPurgeAccepted(String body) {
+        HttpResponse<String> accepted = kickOff(body);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String statusUrl = accepted.headers().firstValue("Content-Location").orElseThrow();
+        assertThat(statusUrl).startsWith(base() + "/Patient-bulk-purge/");
+        return statusUrl;
+    }
+
     Parameters pollUntilDone(String statusUrl, String... headers) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {

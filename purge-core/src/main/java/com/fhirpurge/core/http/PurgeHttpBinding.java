@@ -11,8 +11,8 @@ import com.fhirpurge.core.PurgeService;
 import com.fhirpurge.core.fhir.OperationOutcomes;
 import com.fhirpurge.core.fhir.PurgeRequestParser;
 import com.fhirpurge.core.fhir.StatusRenderer;
+import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.spi.StoreException;
-import com.fhirpurge.spi.TaskState;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -191,8 +191,7 @@ public final class PurgeHttpBinding {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", FHIR_JSON);
         if (!status.isFinished()) {
-            long done = status.patients().stream().filter(p -> p.state() == TaskState.COMPLETED
-                    || p.state() == TaskState.ERROR || p.state() == TaskState.CANCELLED).count();
+            long done = status.patients().stream().filter(p -> TaskStateMachine.isFinal(p.state())).count();
             headers.put("X-Progress", done + " of " + status.patients().size() + " patients done, "
                     + status.purgedResourcesCount() + " resources purged");
         }

@@ -216,15 +216,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether the engine's threads run.
-     *
-     * @return {@code true} between {@link #start()} and {@link #close()}
-     */
-    public boolean isRunning() {
-        return running;
-    }
-
     /** Stops the engine in the documented order; idempotent. */
     @Override
     public void close() {

@@ -51,14 +51,6 @@ final class PatientPurgeRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(PatientPurgeRun.class);
 
-    /** How the run ended when it did not reach a final state. */
-    enum Outcome {
-        /** The task reached a final state. */
-        FINISHED,
-        /** The node is stopping: progress checkpointed, lease released. */
-        RELEASED
-    }
-
     private final ActiveTask task;
     private final ResourceFinder finder;
     private final ResourceEraser eraser;
@@ -89,9 +81,9 @@ final class PatientPurgeRun {
         this.progress = task.claimed().progress();
     }
 
-    Outcome run() throws InterruptedException {
+    void run() throws InterruptedException {
         try {
-            return purge();
+            purge();
         } catch (LeaseLostException e) {
             throw e;
         } catch (InterruptedException e) {
@@ -100,11 +92,10 @@ final class PatientPurgeRun {
             String reason = reasonOf(e);
             LOG.error("job {}: purge of patient {} failed: {}", task.jobId(), scope.ownerId(), reason, e);
             finish(TaskState.ERROR, reason);
-            return Outcome.FINISHED;
         }
     }
 
-    private Outcome purge() throws InterruptedException {
+    private void purge() throws InterruptedException {
         if (!progress.pending().isEmpty()) {
             List<ResourceKey> pending = progress.pending();
             List<ResourceKey> gone = settle(pending);
@@ -117,7 +108,7 @@ final class PatientPurgeRun {
         }
         if (task.cancelRequested()) {
             finish(TaskState.CANCELLED, null);
-            return Outcome.FINISHED;
+            return;
         }
         if (progress.totalCount() == null) {
             long total = retrier.call(task.jobId(), "count", () -> finder.countMembers(scope));
@@ -132,7 +123,7 @@ final class PatientPurgeRun {
                     task.markReleased();
                     jobs.release(task.taskId(), task.lease(), clock.instant());
                 }
-                return Outcome.RELEASED;
+                return;
             }
             if (task.leaseLost()) {
                 throw new LeaseLostException(task.taskId(), task.lease().owner(), task.lease().fence());
@@ -147,7 +138,7 @@ final class PatientPurgeRun {
             if (checkpoint() == TaskControl.CANCEL_REQUESTED || task.cancelRequested()) {
                 progress = withErased(progress, List.of(), List.of());
                 finish(TaskState.CANCELLED, null);
-                return Outcome.FINISHED;
+                return;
             }
             if (!page.items().isEmpty()) {
                 List<ResourceKey> erased = erase(page.items());
@@ -168,7 +159,6 @@ final class PatientPurgeRun {
         finish(TaskState.COMPLETED, null);
         LOG.info("job {}: patient {} completed, {} resources purged in {} passes", task.jobId(), scope.ownerId(),
                 progress.erasedCount(), progress.pass());
-        return Outcome.FINISHED;
     }
 
     /** Erases a batch; if that took more than one attempt, settles it by what is gone. */

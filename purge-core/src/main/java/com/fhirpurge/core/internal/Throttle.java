@@ -40,14 +40,13 @@ public final class Throttle {
         if (perSecond <= 0 || resources <= 0) {
             return;
         }
+        long cost = (long) (resources * 1_000_000_000d / perSecond);
         long wait;
         synchronized (this) {
             long now = nanoTime.getAsLong();
-            if (nextFreeNanos < now) {
-                nextFreeNanos = now;
-            }
-            nextFreeNanos += (long) (resources * 1_000_000_000d / perSecond);
-            wait = nextFreeNanos - now - (long) (resources * 1_000_000_000d / perSecond);
+            long start = Math.max(nextFreeNanos, now);
+            wait = start - now;
+            nextFreeNanos = start + cost;
         }
         if (wait > 0) {
             sleeper.sleep(Duration.ofNanos(wait));

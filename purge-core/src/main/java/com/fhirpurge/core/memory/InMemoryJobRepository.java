@@ -1,5 +1,6 @@
 package com.fhirpurge.core.memory;
 
+import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.spi.DuplicateJobException;
 import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.JobRepository;
@@ -132,7 +133,7 @@ public final class InMemoryJobRepository implements JobRepository {
     @Override
     public synchronized void finish(String taskId, Lease lease, TaskState finalState, TaskProgress progress,
                                     String errorReason, Instant now) {
-        if (finalState != TaskState.COMPLETED && finalState != TaskState.ERROR && finalState != TaskState.CANCELLED) {
+        if (!TaskStateMachine.isFinal(finalState)) {
             throw new IllegalArgumentException("Not a final state: " + finalState);
         }
         TaskRecord t = fenced(taskId, lease);
