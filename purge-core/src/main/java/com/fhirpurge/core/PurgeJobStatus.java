@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param patients    per patient, in request order
  */
 public record PurgeJobStatus(String jobId, JobKind kind, TaskState state, Instant createdAt, Instant updatedAt,
-                             String requestedBy, List<PatientStatus> patients) {
+                             String requestedBy, List<PatientStatus> patients) implements JobStatus {
 
     /**
      * Validates and copies.
@@ -50,6 +50,7 @@ public record PurgeJobStatus(String jobId, JobKind kind, TaskState state, Instan
      *
      * @return {@code true} when no patient is new or processing
      */
+    @Override
     public boolean isFinished() {
         return TaskStateMachine.isFinal(state);
     }

@@ -1,8 +1,12 @@
 package com.fhirpurge.core;
 
+import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
+import com.fhirpurge.core.internal.BulkDeleteJobs;
 import com.fhirpurge.core.internal.Engine;
 import com.fhirpurge.core.internal.JobIds;
 import com.fhirpurge.core.internal.TaskStateMachine;
+import com.fhirpurge.spi.EraseMode;
 import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.TaskRecord;
@@ -23,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The entry point: submit patient purges, read their status, cancel them.
+ * The entry point: submit patient purges and bulk deletes, read their status, cancel them.
  *
  * <p>A purge is asynchronous. {@link #submitPatientPurge(PurgeRequest)} validates the request, stores a job with
  * one task per patient and returns the job id at once; the workers of every started service on the same job
@@ -38,6 +42,10 @@ import org.slf4j.LoggerFactory;
  *     PurgeJobStatus status = purge.awaitTermination(jobId, Duration.ofMinutes(1));
  * }
  * }</pre>
+ *
+ * <p>A bulk delete ({@link #submitBulkDelete(BulkDeleteRequest)}) is asynchronous the same way: one task per
+ * resource type in scope soft-deletes, hard-deletes or purges the history of the resources that match FHIR search
+ * criteria, as of the job's creation time.
  *
  * <p>Construct it with {@link #builder(PurgeStorage)}, or through dependency injection with the
  * {@link Inject @Inject} constructor. A service that is never {@link #start() started} still accepts and reports
@@ -54,6 +62,7 @@ public final class PurgeService implements AutoCloseable {
     private final PurgeConfig config;
     private final InstantSource clock;
     private final Engine engine;
+    private final BulkDeleteRequestParser bulkDeleteParser;
 
     /**
      * Creates a service (not started). This is the constructor dependency injection containers call.
@@ -68,6 +77,7 @@ public final class PurgeService implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.engine = new Engine(storage, config, clock);
+        this.bulkDeleteParser = new BulkDeleteRequestParser(FhirContext.forR4Cached(), clock);
         LOG.info("purge service created: {}", config.summary());
     }
 
@@ -174,13 +184,13 @@ public final class PurgeService implements AutoCloseable {
     }
 
     /**
-     * Reads a job's status.
+     * Reads a patient purge job's status.
      *
      * @param jobId the job id
-     * @return the status, empty when no such job exists
+     * @return the status, empty when no patient purge job has this id
      */
     public Optional<PurgeJobStatus> findJob(String jobId) {
-        return storage.jobs().findJob(jobId).map(this::statusOf);
+        return storage.jobs().findJob(jobId).filter(j -> j.kind() == JobKind.PATIENT_PURGE).map(this::statusOf);
     }
 
     /**
@@ -188,7 +198,7 @@ public final class PurgeService implements AutoCloseable {
      *
      * @param jobId the job id
      * @return the status
-     * @throws JobNotFoundException when no such job exists
+     * @throws JobNotFoundException when no patient purge job has this id
      */
     public PurgeJobStatus status(String jobId) {
         return findJob(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
@@ -201,15 +211,17 @@ public final class PurgeService implements AutoCloseable {
      *
      * @param jobId the job id
      * @return the status right after the request
-     * @throws JobNotFoundException when no such job exists
+     * @throws JobNotFoundException when no patient purge job has this id
      */
     public PurgeJobStatus cancel(String jobId) {
-        if (storage.jobs().findJob(jobId).isEmpty()) {
-            throw new JobNotFoundException(jobId);
-        }
+        status(jobId);
+        requestCancel(jobId);
+        return status(jobId);
+    }
+
+    private void requestCancel(String jobId) {
         int changed = storage.jobs().requestCancel(jobId, clock.instant());
         LOG.info("job {}: cancel requested, {} tasks affected", jobId, changed);
-        return status(jobId);
     }
 
     /**
@@ -226,13 +238,27 @@ public final class PurgeService implements AutoCloseable {
      *
      * @param afterJobId {@code null} for the first page, else the last job id of the previous page
      * @param limit      the page size, 1 to 1,000
-     * @return at most {@code limit} job statuses
+     * @return at most {@code limit} job statuses, patient purges and bulk deletes alike
      */
-    public List<PurgeJobStatus> listJobs(String afterJobId, int limit) {
+    public List<JobStatus> listJobs(String afterJobId, int limit) {
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("limit must be between 1 and 1000, was " + limit);
         }
-        return storage.jobs().listJobs(afterJobId, limit).stream().map(this::statusOf).toList();
+        return storage.jobs().listJobs(afterJobId, limit).stream().map(this::anyStatusOf).toList();
+    }
+
+    /**
+     * Reads any job's status, whatever its kind.
+     *
+     * @param jobId the job id
+     * @return a {@link PurgeJobStatus} or a {@link BulkDeleteStatus}, empty when no job has this id
+     */
+    public Optional<JobStatus> findAnyJob(String jobId) {
+        return storage.jobs().findJob(jobId).map(this::anyStatusOf);
+    }
+
+    private JobStatus anyStatusOf(JobRecord job) {
+        return job.kind() == JobKind.BULK_DELETE ? bulkDeleteStatusOf(job) : statusOf(job);
     }
 
     /**
@@ -241,19 +267,133 @@ public final class PurgeService implements AutoCloseable {
      * @param jobId   the job id
      * @param timeout the longest wait
      * @return the last status read (final unless the timeout passed)
-     * @throws JobNotFoundException when no such job exists
+     * @throws JobNotFoundException when no patient purge job has this id
      * @throws InterruptedException when interrupted
      */
     public PurgeJobStatus awaitTermination(String jobId, Duration timeout) throws InterruptedException {
+        return await(jobId, timeout, this::status);
+    }
+
+    private static <S extends JobStatus> S await(String jobId, Duration timeout,
+                                                 java.util.function.Function<String, S> read)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pauseMillis = 10;
-        PurgeJobStatus status = status(jobId);
+        S status = read.apply(jobId);
         while (!status.isFinished() && System.nanoTime() < deadline) {
             Thread.sleep(pauseMillis);
             pauseMillis = Math.min(250, pauseMillis * 2);
-            status = status(jobId);
+            status = read.apply(jobId);
         }
         return status;
+    }
+
+    // ------------------------------------------------------------------------------------------ bulk delete
+
+    /**
+     * Submits a bulk delete. The query is validated against HAPI's R4 search parameters and against what the
+     * store's {@link com.fhirpurge.spi.ResourceSearcher} supports before anything is stored; a refused request
+     * touches nothing. The job's creation time is its snapshot: only resources last updated at or before it are
+     * deleted. One task per resource type in scope runs on any node's workers.
+     *
+     * @param request the scope, the query and the requester
+     * @return the new job's id
+     * @throws InvalidRequestException (400) naming every unknown type or parameter, unsupported modifier, malformed
+     *                                 value, or criterion the store cannot answer; also when the store cannot
+     *                                 search at all
+     */
+    public String submitBulkDelete(BulkDeleteRequest request) {
+        BulkDeleteRequestParser.Parsed parsed = bulkDeleteParser.parse(request.resourceType(), request.query());
+        if (storage.searcher() == null) {
+            throw InvalidRequestException.badRequest("not-supported", "Bulk delete is not available: this server's "
+                    + "store cannot search", null);
+        }
+        List<Issue> unsupported = BulkDeleteJobs.unsupported(parsed.searches(), storage.searcher().support());
+        if (!unsupported.isEmpty()) {
+            throw new InvalidRequestException(400, unsupported);
+        }
+        String jobId = JobIds.next(clock);
+        Instant now = clock.instant();
+        List<TaskRecord> tasks = new ArrayList<>(parsed.searches().size());
+        for (int i = 0; i < parsed.searches().size(); i++) {
+            tasks.add(TaskRecord.newTask(jobId + "-" + i, jobId, i, parsed.searches().get(i).resourceType(), now));
+        }
+        storage.jobs().create(new JobRecord(jobId, JobKind.BULK_DELETE, now, request.requestedBy(),
+                BulkDeleteJobs.parameters(request, parsed.mode())), tasks);
+        LOG.info("job {}: bulk delete ({}) of {} submitted by {}", jobId, parsed.mode(),
+                request.resourceType() == null ? tasks.size() + " resource types" : request.resourceType(),
+                request.requestedBy() == null ? "unknown" : request.requestedBy());
+        engine.wakeUp();
+        return jobId;
+    }
+
+    /**
+     * Reads a bulk delete job's status.
+     *
+     * @param jobId the job id
+     * @return the status, empty when no bulk delete job has this id
+     */
+    public Optional<BulkDeleteStatus> findBulkDelete(String jobId) {
+        return storage.jobs().findJob(jobId).filter(j -> j.kind() == JobKind.BULK_DELETE)
+                .map(this::bulkDeleteStatusOf);
+    }
+
+    /**
+     * Reads a bulk delete job's status.
+     *
+     * @param jobId the job id
+     * @return the status
+     * @throws JobNotFoundException when no bulk delete job has this id
+     */
+    public BulkDeleteStatus bulkDeleteStatus(String jobId) {
+        return findBulkDelete(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
+    /**
+     * Cancels a bulk delete: types not yet started are cancelled at once, types being deleted stop at their next
+     * batch boundary. Nothing deleted is restored; the counts say exactly what was deleted. Cancelling a finished
+     * job changes nothing.
+     *
+     * @param jobId the job id
+     * @return the status right after the request
+     * @throws JobNotFoundException when no bulk delete job has this id
+     */
+    public BulkDeleteStatus cancelBulkDelete(String jobId) {
+        bulkDeleteStatus(jobId);
+        requestCancel(jobId);
+        return bulkDeleteStatus(jobId);
+    }
+
+    /**
+     * Waits until a bulk delete reaches a final state or the timeout passes.
+     *
+     * @param jobId   the job id
+     * @param timeout the longest wait
+     * @return the last status read (final unless the timeout passed)
+     * @throws JobNotFoundException when no bulk delete job has this id
+     * @throws InterruptedException when interrupted
+     */
+    public BulkDeleteStatus awaitBulkDelete(String jobId, Duration timeout) throws InterruptedException {
+        return await(jobId, timeout, this::bulkDeleteStatus);
+    }
+
+    private BulkDeleteStatus bulkDeleteStatusOf(JobRecord job) {
+        List<TaskRecord> tasks = storage.jobs().findTasks(job.jobId());
+        List<ResourceTypeStatus> types = new ArrayList<>(tasks.size());
+        List<TaskState> states = new ArrayList<>(tasks.size());
+        Instant updatedAt = job.createdAt();
+        for (TaskRecord t : tasks) {
+            types.add(new ResourceTypeStatus(t.target(), t.state(), t.updatedAt(), t.progress().totalCount(),
+                    t.progress().erasedCount(), t.errorReason()));
+            states.add(t.state());
+            if (t.updatedAt().isAfter(updatedAt)) {
+                updatedAt = t.updatedAt();
+            }
+        }
+        String mode = job.parameters().get(BulkDeleteJobs.MODE);
+        return new BulkDeleteStatus(job.jobId(), TaskStateMachine.jobState(states), job.createdAt(), updatedAt,
+                job.requestedBy(), job.parameters().get(BulkDeleteJobs.RESOURCE_TYPE),
+                mode == null ? EraseMode.SOFT_DELETE : EraseMode.valueOf(mode), types);
     }
 
     private PurgeJobStatus statusOf(JobRecord job) {

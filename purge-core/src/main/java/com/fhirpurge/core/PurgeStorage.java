@@ -4,6 +4,7 @@ import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.ResourceSearcher;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,12 +12,15 @@ import java.util.Objects;
  * The storage roles a {@link PurgeService} works with. One adapter object often plays the finder and eraser
  * roles; the job repository may live in another database.
  *
+ * <p>Bulk delete needs a {@link ResourceSearcher}; without one the service refuses bulk deletes at kick-off.
+ *
  * @param finder    finds what is in scope
  * @param eraser    erases batches
+ * @param searcher  answers bulk delete criteria, {@code null} when the store cannot search
  * @param jobs      persists jobs, tasks and leases
  * @param listeners told after each committed batch, in this order
  */
-public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepository jobs,
+public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
                            List<ErasureListener> listeners) {
 
     /**
@@ -24,6 +28,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepo
      *
      * @param finder see {@link #finder()}
      * @param eraser see {@link #eraser()}
+     * @param searcher see {@link #searcher()}
      * @param jobs see {@link #jobs()}
      * @param listeners see {@link #listeners()}
      */
@@ -35,7 +40,8 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepo
     }
 
     /**
-     * Storage without listeners.
+     * Storage without listeners. When the finder also plays the {@link ResourceSearcher} role (as the reference
+     * stores do), it is the searcher too.
      *
      * @param finder the finding role
      * @param eraser the erasing role
@@ -43,7 +49,18 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepo
      * @return the storage
      */
     public static PurgeStorage of(ResourceFinder finder, ResourceEraser eraser, JobRepository jobs) {
-        return new PurgeStorage(finder, eraser, jobs, List.of());
+        ResourceSearcher searcher = finder instanceof ResourceSearcher s ? s : null;
+        return new PurgeStorage(finder, eraser, searcher, jobs, List.of());
+    }
+
+    /**
+     * A copy with another searcher, e.g. a vendor's own search engine.
+     *
+     * @param searcher the searching role, {@code null} for none
+     * @return a new storage value
+     */
+    public PurgeStorage withSearcher(ResourceSearcher searcher) {
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners);
     }
 
     /**
@@ -55,6 +72,6 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, JobRepo
     public PurgeStorage withListener(ErasureListener listener) {
         List<ErasureListener> all = new java.util.ArrayList<>(listeners);
         all.add(Objects.requireNonNull(listener, "listener"));
-        return new PurgeStorage(finder, eraser, jobs, all);
+        return new PurgeStorage(finder, eraser, searcher, jobs, all);
     }
 }

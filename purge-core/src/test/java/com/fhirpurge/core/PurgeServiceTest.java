@@ -485,7 +485,7 @@ class PurgeServiceTest {
         assertThat(waiting.state()).isEqualTo(TaskState.NEW);
         assertThat(waiting.patients().get(0).totalResourcesCount()).isNull();
         assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
-        assertThat(submitOnly.listJobs(null, 10)).extracting(PurgeJobStatus::jobId).containsExactly(jobId);
+        assertThat(submitOnly.listJobs(null, 10)).extracting(JobStatus::jobId).containsExactly(jobId);
     }
 
     @Test

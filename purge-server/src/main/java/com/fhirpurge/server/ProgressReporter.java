@@ -1,8 +1,10 @@
 package com.fhirpurge.server;
 
+import com.fhirpurge.core.BulkDeleteStatus;
+import com.fhirpurge.core.JobStatus;
 import com.fhirpurge.core.PurgeJobStatus;
+import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.core.PurgeService;
-import com.fhirpurge.spi.TaskState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -66,8 +68,8 @@ public final class ProgressReporter implements AutoCloseable {
         try {
             String after = null;
             while (true) {
-                List<PurgeJobStatus> page = service.listJobs(after, 500);
-                for (PurgeJobStatus job : page) {
+                List<JobStatus> page = service.listJobs(after, 500);
+                for (JobStatus job : page) {
                     if (!job.isFinished()) {
                         LOG.info("job {}: unfinished from an earlier run, resumed", job.jobId());
                         watch(job.jobId());
@@ -87,20 +89,25 @@ public final class ProgressReporter implements AutoCloseable {
         for (Map.Entry<String, Sample> entry : watched.entrySet()) {
             String jobId = entry.getKey();
             try {
-                PurgeJobStatus status = service.findJob(jobId).orElse(null);
+                JobStatus status = service.findAnyJob(jobId).orElse(null);
                 if (status == null) {
                     watched.remove(jobId);
                     continue;
                 }
                 long now = System.nanoTime();
-                long purged = status.purgedResourcesCount();
+                long purged = status instanceof PurgeJobStatus p ? p.purgedResourcesCount()
+                        : ((BulkDeleteStatus) status).deletedCount();
                 double seconds = Math.max(1e-3, (now - entry.getValue().nanos()) / 1e9);
-                double rate = (purged - entry.getValue().purged()) / seconds;
-                long done = status.patients().stream().filter(p -> p.state() == TaskState.COMPLETED
-                        || p.state() == TaskState.ERROR || p.state() == TaskState.CANCELLED).count();
-                LOG.info("job {}: {}, {}/{} patients done, {} resources purged, {} resources/s", jobId,
-                        status.state().code(), done, status.patients().size(), purged,
-                        String.format(Locale.ROOT, "%.1f", rate));
+                String rate = String.format(Locale.ROOT, "%.1f", (purged - entry.getValue().purged()) / seconds);
+                if (status instanceof PurgeJobStatus p) {
+                    long done = p.patients().stream().filter(t -> TaskStateMachine.isFinal(t.state())).count();
+                    LOG.info("job {}: {}, {}/{} patients done, {} resources purged, {} resources/s", jobId,
+                            status.state().code(), done, p.patients().size(), purged, rate);
+                } else if (status instanceof BulkDeleteStatus b) {
+                    long done = b.types().stream().filter(t -> TaskStateMachine.isFinal(t.state())).count();
+                    LOG.info("job {}: bulk delete {}, {}/{} resource types done, {} resources deleted, {} "
+                            + "resources/s", jobId, status.state().code(), done, b.types().size(), purged, rate);
+                }
                 if (status.isFinished()) {
                     watched.remove(jobId);
                 } else {

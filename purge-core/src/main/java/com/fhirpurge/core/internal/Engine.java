@@ -1,11 +1,16 @@
 package com.fhirpurge.core.internal;
 
+import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeStorage;
+import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
 import com.fhirpurge.spi.JobKind;
+import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.Lease;
 import com.fhirpurge.spi.LeaseLostException;
+import com.fhirpurge.spi.SearchCriteria;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskRecord;
 import java.time.Duration;
@@ -45,6 +50,7 @@ public final class Engine implements AutoCloseable {
     private final InstantSource clock;
     private final Retrier retrier;
     private final Throttle throttle;
+    private final EngineParts parts;
     private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -71,6 +77,8 @@ public final class Engine implements AutoCloseable {
         // A throttle wait ends early only when the node stops.
         this.throttle = new Throttle(config.throttlePerSecond(),
                 d -> stopping.await(d.toNanos(), TimeUnit.NANOSECONDS), System::nanoTime);
+        this.parts = new EngineParts(storage.finder(), storage.eraser(), storage.searcher(), storage.jobs(),
+                storage.listeners(), retrier, throttle, clock);
     }
 
     /**
@@ -156,15 +164,10 @@ public final class Engine implements AutoCloseable {
         try {
             if (claimed.progress().pass() > 1 || claimed.progress().cursor() != null
                     || !claimed.progress().pending().isEmpty() || claimed.lease().fence() > 1) {
-                LOG.info("job {}: task {} (patient {}) taken over with fence {}, resuming from its checkpoint",
+                LOG.info("job {}: task {} ({}) taken over with fence {}, resuming from its checkpoint",
                         task.jobId(), task.taskId(), claimed.target(), claimed.lease().fence());
             }
-            if (!isPatientPurge(claimed)) {
-                throw new IllegalStateException("Task " + claimed.taskId() + " belongs to a job this engine "
-                        + "cannot run");
-            }
-            new PatientPurgeRun(task, config.compartment(), storage.finder(), storage.eraser(), storage.jobs(),
-                    storage.listeners(), retrier, throttle, clock, config.batchSize(), () -> running).run();
+            runFor(task).run();
         } catch (LeaseLostException e) {
             LOG.warn("job {}: lost the lease on task {}; its new owner continues", task.jobId(), task.taskId());
         } catch (RuntimeException e) {
@@ -175,8 +178,46 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private boolean isPatientPurge(TaskRecord task) {
-        return storage.jobs().findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE).orElse(false);
+    /** The run for a claimed task, by its job's kind; a task this node cannot run ends in error, saying why. */
+    private TaskRun runFor(ActiveTask task) {
+        TaskRecord claimed = task.claimed();
+        Optional<JobRecord> job = storage.jobs().findJob(claimed.jobId());
+        if (job.isEmpty()) {
+            return failing(task, "Task " + claimed.taskId() + " has no job");
+        }
+        if (job.get().kind() == JobKind.PATIENT_PURGE) {
+            return new PatientPurgeRun(task, config.compartment(), parts, config.batchSize(), () -> running);
+        }
+        if (storage.searcher() == null) {
+            return failing(task, "This node's storage has no ResourceSearcher, so it cannot run a bulk delete");
+        }
+        BulkDeleteRequestParser.Parsed parsed;
+        try {
+            parsed = BulkDeleteJobs.reparse(job.get(), FhirContext.forR4Cached());
+        } catch (InvalidRequestException e) {
+            return failing(task, "The stored bulk delete request no longer parses: " + e.getMessage());
+        }
+        Optional<SearchCriteria> criteria = parsed.searches().stream()
+                .filter(c -> c.resourceType().equals(claimed.target())).findFirst();
+        if (criteria.isEmpty()) {
+            return failing(task, "Resource type " + claimed.target() + " is not in the scope of the bulk delete");
+        }
+        return new BulkDeleteRun(task, criteria.get(), parsed.mode(), job.get().createdAt(), parts,
+                config.batchSize(), () -> running);
+    }
+
+    private TaskRun failing(ActiveTask task, String reason) {
+        return new TaskRun(task, parts) {
+            @Override
+            void work() {
+                throw new IllegalStateException(reason);
+            }
+
+            @Override
+            String subject() {
+                return "task " + task.taskId();
+            }
+        };
     }
 
     private void heartbeatLoop() {

@@ -78,7 +78,7 @@ public abstract class EngineClusterSuite {
     /** A node: its own storage and engine. */
     private PurgeService node(String name, int workers, EraserWrapper wrap) {
         PurgeStorage base = newNodeStorage();
-        PurgeStorage storage = new PurgeStorage(base.finder(), wrap.wrap(base.eraser()), base.jobs(),
+        PurgeStorage storage = new PurgeStorage(base.finder(), wrap.wrap(base.eraser()), base.searcher(), base.jobs(),
                 base.listeners()).withListener(e -> e.resources().forEach(k -> erasedEvents.merge(k, 1, Integer::sum)));
         PurgeConfig config = PurgeConfig.builder().nodeId(name).workers(workers).batchSize(20)
                 .pollInterval(Duration.ofMillis(10)).heartbeatInterval(Duration.ofMillis(200))

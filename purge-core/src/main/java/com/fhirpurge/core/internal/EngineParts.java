@@ -1,0 +1,25 @@
+package com.fhirpurge.core.internal;
+
+import com.fhirpurge.spi.ErasureListener;
+import com.fhirpurge.spi.JobRepository;
+import com.fhirpurge.spi.ResourceEraser;
+import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.ResourceSearcher;
+import java.time.InstantSource;
+import java.util.List;
+
+/**
+ * What every task run works with: the storage roles and the node's shared retry, throttle and clock.
+ *
+ * @param finder    finds compartment members and what still exists
+ * @param eraser    erases batches
+ * @param searcher  answers bulk delete criteria, {@code null} when the store has no search
+ * @param jobs      checkpoints and finishes tasks
+ * @param listeners told after each erased batch
+ * @param retrier   retries transient store failures
+ * @param throttle  limits the node's erase rate
+ * @param clock     stamps checkpoints and tombstones
+ */
+record EngineParts(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
+                   List<ErasureListener> listeners, Retrier retrier, Throttle throttle, InstantSource clock) {
+}
