@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class MariaDbBulkDeleteTest extends JdbcBulkDeleteTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.MARIADB;
+    }
+}

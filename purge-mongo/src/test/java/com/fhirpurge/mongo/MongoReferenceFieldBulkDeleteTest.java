@@ -1,0 +1,9 @@
+package com.fhirpurge.mongo;
+
+class MongoReferenceFieldBulkDeleteTest extends MongoBulkDeleteTest {
+
+    @Override
+    MongoLayout layout() {
+        return MongoLayout.referenceField();
+    }
+}
