@@ -303,15 +303,7 @@ public final class PurgeService implements AutoCloseable {
      *                                 search at all
      */
     public String submitBulkDelete(BulkDeleteRequest request) {
-        BulkDeleteRequestParser.Parsed parsed = bulkDeleteParser.parse(request.resourceType(), request.query());
-        if (storage.searcher() == null) {
-            throw InvalidRequestException.badRequest("not-supported", "Bulk delete is not available: this server's "
-                    + "store cannot search", null);
-        }
-        List<Issue> unsupported = BulkDeleteJobs.unsupported(parsed.searches(), storage.searcher().support());
-        if (!unsupported.isEmpty()) {
-            throw new InvalidRequestException(400, unsupported);
-        }
+        BulkDeleteRequestParser.Parsed parsed = validateBulkDelete(request);
         String jobId = JobIds.next(clock);
         Instant now = clock.instant();
         List<TaskRecord> tasks = new ArrayList<>(parsed.searches().size());
@@ -325,6 +317,26 @@ public final class PurgeService implements AutoCloseable {
                 request.requestedBy() == null ? "unknown" : request.requestedBy());
         engine.wakeUp();
         return jobId;
+    }
+
+    /**
+     * Validates a bulk delete as {@link #submitBulkDelete(BulkDeleteRequest)} does, without submitting it.
+     *
+     * @param request the scope, the query and the requester
+     * @return the parsed request: the mode and one search per resource type in scope
+     * @throws InvalidRequestException as {@link #submitBulkDelete(BulkDeleteRequest)} does
+     */
+    public BulkDeleteRequestParser.Parsed validateBulkDelete(BulkDeleteRequest request) {
+        BulkDeleteRequestParser.Parsed parsed = bulkDeleteParser.parse(request.resourceType(), request.query());
+        if (storage.searcher() == null) {
+            throw InvalidRequestException.badRequest("not-supported", "Bulk delete is not available: this server's "
+                    + "store cannot search", null);
+        }
+        List<Issue> unsupported = BulkDeleteJobs.unsupported(parsed.searches(), storage.searcher().support());
+        if (!unsupported.isEmpty()) {
+            throw new InvalidRequestException(400, unsupported);
+        }
+        return parsed;
     }
 
     /**

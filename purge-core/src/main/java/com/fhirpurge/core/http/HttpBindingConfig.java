@@ -1,5 +1,6 @@
 package com.fhirpurge.core.http;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,9 +15,11 @@ import java.util.Objects;
  * @param maxBodyBytes     the largest request body accepted, in bytes (UTF-8); larger ones get 413
  * @param maxActiveJobs    the most jobs with work left before a kick-off is refused with 429; 0 for no limit
  * @param retryAfter       the {@code Retry-After} seconds sent with a 429 or 503
+ * @param minPollInterval  the shortest time between two status reads of the same job; a faster poll gets 429 with
+ *                         {@code Retry-After}; {@link Duration#ZERO} for no limit
  */
 public record HttpBindingConfig(String baseUrl, boolean authRequired, String purgeOperation, int maxBodyBytes,
-                                int maxActiveJobs, int retryAfter) {
+                                int maxActiveJobs, int retryAfter, Duration minPollInterval) {
 
     /** The default purge operation scope suffix, as the specification names it. */
     public static final String DEFAULT_PURGE_OPERATION = "kodjin/$patient-purge";
@@ -30,6 +33,7 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
      * @param maxBodyBytes   see {@link #maxBodyBytes()}
      * @param maxActiveJobs  see {@link #maxActiveJobs()}
      * @param retryAfter     see {@link #retryAfter()}
+     * @param minPollInterval see {@link #minPollInterval()}
      * @throws IllegalArgumentException when the base URL is not absolute http(s) or a value is out of range
      */
     public HttpBindingConfig {
@@ -51,17 +55,21 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
             throw new IllegalArgumentException("maxActiveJobs must be >= 0 and retryAfter >= 1, were " + maxActiveJobs
                     + " and " + retryAfter);
         }
+        Objects.requireNonNull(minPollInterval, "minPollInterval");
+        if (minPollInterval.isNegative()) {
+            throw new IllegalArgumentException("minPollInterval must not be negative, was " + minPollInterval);
+        }
     }
 
     /**
      * A configuration with the defaults: auth required, the specification's scope names, 1 MiB bodies, no limit on
-     * active jobs, {@code Retry-After: 5}.
+     * active jobs, {@code Retry-After: 5}, no poll rate limit.
      *
      * @param baseUrl the FHIR base URL
      * @return the configuration
      */
     public static HttpBindingConfig of(String baseUrl) {
-        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20, 0, 5);
+        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20, 0, 5, Duration.ZERO);
     }
 
     /**
@@ -71,7 +79,19 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
      * @return the new configuration
      */
     public HttpBindingConfig withMaxActiveJobs(int limit) {
-        return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, limit, retryAfter);
+        return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, limit, retryAfter,
+                minPollInterval);
+    }
+
+    /**
+     * A copy with a poll rate limit.
+     *
+     * @param interval the shortest time between two status reads of one job; {@link Duration#ZERO} for none
+     * @return the new configuration
+     */
+    public HttpBindingConfig withMinPollInterval(Duration interval) {
+        return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, maxActiveJobs, retryAfter,
+                interval);
     }
 
     /**

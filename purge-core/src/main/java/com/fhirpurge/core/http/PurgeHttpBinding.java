@@ -8,6 +8,7 @@ import com.fhirpurge.core.PatientStatus;
 import com.fhirpurge.core.PurgeJobStatus;
 import com.fhirpurge.core.PurgeRequest;
 import com.fhirpurge.core.PurgeService;
+import com.fhirpurge.core.fhir.BulkDeleteStatusRenderer;
 import com.fhirpurge.core.fhir.OperationOutcomes;
 import com.fhirpurge.core.fhir.PurgeRequestParser;
 import com.fhirpurge.core.fhir.StatusRenderer;
@@ -25,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The patient purge endpoints over HTTP, independent of any web framework:
+ * The patient purge and bulk delete endpoints over HTTP, independent of any web framework:
  *
  * <ul>
  *   <li>{@code POST [base]/Patient/$bulk-purge} with a {@code Parameters} body of {@code patientId}s, and
@@ -35,13 +36,22 @@ import org.slf4j.LoggerFactory;
  *       patient, exactly as the specification shows; an {@code X-Progress} header while the job runs.</li>
  *   <li>{@code DELETE [base]/Patient-bulk-purge/[job]}: 202, the job stops at its next batch boundary; 409 when it
  *       already finished.</li>
+ *   <li>{@code DELETE [base]/$bulk-delete} and {@code DELETE [base]/[type]/$bulk-delete} (also {@code $bulkDelete})
+ *       with FHIR search criteria, {@code _hardDelete}, {@code _purgeHistory} and {@code excludedResourceTypes}:
+ *       202 with {@code Content-Location: [base]/_operations/bulk-delete/[job]}. {@code GET} that URL: 202 with an
+ *       {@code X-Progress} header and the counts so far while the job runs; 200 with a {@code Parameters} of
+ *       {@code ResourceDeletedCount} per type once completed, or cancelled (with an issue saying so); 500 with an
+ *       {@code OperationOutcome} naming each failed type and the counts so far when it failed. {@code DELETE}
+ *       that URL: 202, 409 when already finished. Bulk delete needs a {@code system/} or {@code user/} scope with
+ *       delete and search on the type ({@code system/*.ds} at system level).</li>
  * </ul>
  *
  * <p>Every error body is an {@code OperationOutcome}: 400 for bad input (nothing is created), 401 without
  * credentials, 403 for insufficient scope or a patient outside a {@code patient/} scope's context, 404 for unknown
- * paths and jobs, 405 for a wrong method (with {@code Allow}), 413 for a body over the limit, 415 for a non-JSON body,
- * 429 with {@code Retry-After} when {@link HttpBindingConfig#maxActiveJobs()} jobs still have work, 503 when the store
- * is transiently unavailable.
+ * paths and jobs, 405 for a wrong method (with {@code Allow}), 406 for an {@code Accept} that rules out FHIR JSON,
+ * 413 for a body over the limit, 415 for a non-JSON body, 429 with {@code Retry-After} when
+ * {@link HttpBindingConfig#maxActiveJobs()} jobs still have work or a job's status is polled faster than
+ * {@link HttpBindingConfig#minPollInterval()}, 503 when the store is transiently unavailable.
  *
  * <p><b>Authorization</b> (when {@link HttpBindingConfig#authRequired()}): the caller needs
  * {@code system/}, {@code user/} or {@code patient/} + {@link HttpBindingConfig#purgeOperation()}. A {@code patient/}
@@ -53,14 +63,16 @@ import org.slf4j.LoggerFactory;
 public final class PurgeHttpBinding {
 
     private static final Logger LOG = LoggerFactory.getLogger(PurgeHttpBinding.class);
-    private static final String FHIR_JSON = "application/fhir+json";
+    private static final String FHIR_JSON = Responses.FHIR_JSON;
     private static final String STATUS_PATH = "Patient-bulk-purge";
 
     private final PurgeService service;
     private final HttpBindingConfig config;
     private final PurgeRequestParser parser;
     private final StatusRenderer renderer;
-    private final OperationOutcomes outcomes;
+    private final Responses responses;
+    private final PollLimiter polls;
+    private final BulkDeleteEndpoints bulkDelete;
 
     /**
      * Creates the binding.
@@ -74,7 +86,10 @@ public final class PurgeHttpBinding {
         this.config = Objects.requireNonNull(config, "config");
         this.parser = new PurgeRequestParser(ctx);
         this.renderer = new StatusRenderer(ctx);
-        this.outcomes = new OperationOutcomes(ctx);
+        this.responses = new Responses(new OperationOutcomes(ctx), config);
+        this.polls = new PollLimiter(config.minPollInterval(), System::nanoTime);
+        this.bulkDelete = new BulkDeleteEndpoints(service, config, responses, new BulkDeleteStatusRenderer(ctx),
+                polls);
     }
 
     /**
@@ -87,7 +102,8 @@ public final class PurgeHttpBinding {
         String[] s = segments(path);
         return (s.length == 2 && s[0].equals("Patient") && s[1].equals("$bulk-purge"))
                 || (s.length == 3 && s[0].equals("Patient") && s[2].equals("$purge"))
-                || (s.length == 2 && s[0].equals(STATUS_PATH));
+                || (s.length == 2 && s[0].equals(STATUS_PATH))
+                || BulkDeleteEndpoints.isKickOff(s) || BulkDeleteEndpoints.isStatus(s);
     }
 
     /**
@@ -102,7 +118,7 @@ public final class PurgeHttpBinding {
         } catch (InvalidRequestException e) {
             return outcome(e.httpStatus(), e.issues());
         } catch (JobNotFoundException e) {
-            return error(404, "not-found", "No purge job " + e.jobId());
+            return error(404, "not-found", "No job " + e.jobId());
         } catch (StoreException e) {
             // The driver's message may name internal hosts: it goes to the log, not to the client.
             if (e.isTransient()) {
@@ -134,6 +150,12 @@ public final class PurgeHttpBinding {
                 default -> methodNotAllowed("GET, DELETE");
             };
         }
+        if (BulkDeleteEndpoints.isKickOff(s)) {
+            return bulkDelete.kickOff(request, s);
+        }
+        if (BulkDeleteEndpoints.isStatus(s)) {
+            return bulkDelete.status(request, s[2]);
+        }
         return error(404, "not-found", "No purge operation at '" + request.path() + "'");
     }
 
@@ -161,9 +183,8 @@ public final class PurgeHttpBinding {
         PurgeRequestParser.requireRespondAsync(request.header("Prefer"));
         List<String> ids = patientIds.get();
         if (config.maxActiveJobs() > 0 && service.countActiveJobs() >= config.maxActiveJobs()) {
-            HttpResponse busy = error(429, "throttled", "Too many purge jobs are running (limit "
-                    + config.maxActiveJobs() + "); retry later");
-            return withHeader(busy, "Retry-After", Integer.toString(config.retryAfter()));
+            return responses.throttled("Too many jobs are running (limit " + config.maxActiveJobs()
+                    + "); retry later");
         }
         return submit(request, ids);
     }
@@ -175,11 +196,8 @@ public final class PurgeHttpBinding {
         }
         String requester = request.caller() == null ? null : request.caller().subject();
         String jobId = service.submitPatientPurge(new PurgeRequest(patientIds, requester));
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Location", config.baseUrl() + "/" + STATUS_PATH + "/" + jobId);
-        headers.put("Content-Type", FHIR_JSON);
-        return new HttpResponse(202, headers, outcomes.render(List.of(new Issue(Issue.Severity.INFORMATION,
-                "informational", "Accepted: purge of " + patientIds.size() + " patient(s) as job " + jobId, null))));
+        return withHeader(responses.accepted("Accepted: purge of " + patientIds.size() + " patient(s) as job "
+                + jobId), "Content-Location", config.baseUrl() + "/" + STATUS_PATH + "/" + jobId);
     }
 
     private HttpResponse status(HttpRequest request, String jobId) {
@@ -188,6 +206,10 @@ public final class PurgeHttpBinding {
             return unauthenticated;
         }
         PurgeJobStatus status = visibleJob(request.caller(), jobId);
+        if (!polls.tryPoll(jobId)) {
+            return responses.throttled("Purge job " + jobId + " was polled too often; wait "
+                    + config.minPollInterval().toMillis() + " ms between polls");
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", FHIR_JSON);
         if (!status.isFinished()) {
@@ -209,9 +231,8 @@ public final class PurgeHttpBinding {
                     + "); nothing to cancel");
         }
         service.cancel(jobId);
-        return new HttpResponse(202, Map.of("Content-Type", FHIR_JSON), outcomes.render(List.of(
-                new Issue(Issue.Severity.INFORMATION, "informational", "Cancel requested for purge job " + jobId
-                        + "; patients being purged stop at their next batch, what was purged stays purged", null))));
+        return responses.accepted("Cancel requested for purge job " + jobId + "; patients being purged stop at their "
+                + "next batch, what was purged stays purged");
     }
 
     /** The job, if the caller may see it; a patient-scoped caller sees only jobs of its own patient. */
@@ -289,21 +310,19 @@ public final class PurgeHttpBinding {
     }
 
     private HttpResponse methodNotAllowed(String allow) {
-        return withHeader(error(405, "not-supported", "Method not allowed here; allowed: " + allow), "Allow", allow);
+        return responses.methodNotAllowed(allow);
     }
 
     private HttpResponse error(int status, String code, String diagnostics) {
-        return outcome(status, List.of(Issue.error(code, diagnostics, null)));
+        return responses.error(status, code, diagnostics);
     }
 
     private HttpResponse outcome(int status, List<Issue> issues) {
-        return new HttpResponse(status, Map.of("Content-Type", FHIR_JSON), outcomes.render(issues));
+        return responses.outcome(status, issues);
     }
 
     private static HttpResponse withHeader(HttpResponse r, String name, String value) {
-        Map<String, String> headers = new LinkedHashMap<>(r.headers());
-        headers.put(name, value);
-        return new HttpResponse(r.status(), headers, r.body());
+        return Responses.withHeader(r, name, value);
     }
 
     private static String[] segments(String path) {
