@@ -9,6 +9,7 @@ import com.fhirpurge.core.fhir.FhirIds;
 import com.fhirpurge.core.fhir.OperationOutcomes;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.core.http.Caller;
+import com.fhirpurge.core.http.SmartScopes;
 import com.fhirpurge.core.http.HttpRequest;
 import com.fhirpurge.core.http.HttpResponse;
 import com.fhirpurge.spi.ResourceKey;
@@ -32,7 +33,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
@@ -80,7 +80,6 @@ public final class FhirRestApi {
     private static final Logger LOG = LoggerFactory.getLogger(FhirRestApi.class);
     private static final String FHIR_JSON = "application/fhir+json";
     private static final int HISTORY_LIMIT = 1000;
-    private static final Pattern SMART_V2 = Pattern.compile("c?r?u?d?s?");
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC).withLocale(Locale.ROOT);
 
@@ -561,34 +560,9 @@ public final class FhirRestApi {
                 "WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + needed + "\"");
     }
 
-    /** SMART v2 {@code (system|user)/(Type|*).[c][r][u][d][s]} and v1 {@code .read/.write/.*} scopes. */
+    /** Whether the caller's SMART scopes grant the permission on the type. */
     static boolean permits(Caller caller, String type, char permission) {
-        if (caller == null) {
-            return false;
-        }
-        for (String scope : caller.scopes()) {
-            int slash = scope.indexOf('/');
-            int dot = scope.lastIndexOf('.');
-            if (slash < 0 || dot < slash) {
-                continue;
-            }
-            String level = scope.substring(0, slash);
-            String resource = scope.substring(slash + 1, dot);
-            String rights = scope.substring(dot + 1);
-            if (!(level.equals("system") || level.equals("user")) || !(resource.equals(type) || resource.equals("*"))) {
-                continue;
-            }
-            boolean granted = switch (rights) {
-                case "*" -> true;
-                case "read" -> permission == 'r' || permission == 's';
-                case "write" -> permission == 'c' || permission == 'u' || permission == 'd';
-                default -> !rights.isEmpty() && SMART_V2.matcher(rights).matches() && rights.indexOf(permission) >= 0;
-            };
-            if (granted) {
-                return true;
-            }
-        }
-        return false;
+        return SmartScopes.permits(caller, type, permission);
     }
 
     private HttpResponse unauthenticated() {

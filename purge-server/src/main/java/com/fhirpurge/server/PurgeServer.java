@@ -171,7 +171,8 @@ public final class PurgeServer implements AutoCloseable {
                 LOG.warn("**********************************************************************************");
             }
             PurgeHttpBinding binding = new PurgeHttpBinding(service, ctx, new HttpBindingConfig(baseUrl, auth,
-                    HttpBindingConfig.DEFAULT_PURGE_OPERATION, options.maxBodyBytes(), options.maxActiveJobs(), 5));
+                    HttpBindingConfig.DEFAULT_PURGE_OPERATION, options.maxBodyBytes(), options.maxActiveJobs(), 5,
+                    Duration.ofMillis(options.minPollIntervalMillis())));
             FhirRestApi rest = new FhirRestApi(ctx, storage, baseUrl, auth, InstantSource.system());
             JwtVerifier verifier = auth ? new JwtVerifier(options.jwtSecret(), InstantSource.system()) : null;
             progress = new ProgressReporter(service, Duration.ofSeconds(5));

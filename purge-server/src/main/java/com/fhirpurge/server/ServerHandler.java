@@ -134,7 +134,7 @@ public final class ServerHandler implements HttpHandler {
         if (binding.serves(path)) {
             HttpResponse response = binding.handle(request);
             String location = response.headers().get("Content-Location");
-            if (response.status() == 202 && method.equals("POST") && location != null) {
+            if (response.status() == 202 && location != null) {
                 jobSubmitted.accept(location.substring(location.lastIndexOf('/') + 1));
             }
             return response;

@@ -26,10 +26,13 @@ import java.util.Objects;
  * @param batchSize    {@code --batch-size}: resources erased per batch
  * @param maxActiveJobs {@code --max-active-jobs}: purge kick-offs beyond this many jobs with work left get 429; 0
  *                     for no limit
+ * @param minPollIntervalMillis {@code --min-poll-interval-ms}: a job's status read sooner than this after the
+ *                     previous read of the same job gets 429; 0 for no limit
  */
 public record ServerOptions(boolean help, int port, String baseUrl, String jdbcUrl, String jdbcUser,
                             String jdbcPassword, Path dataDir, String mongoUri, String mongoDatabase, boolean demo,
-                            String jwtSecret, int maxBodyBytes, int workers, int batchSize, int maxActiveJobs) {
+                            String jwtSecret, int maxBodyBytes, int workers, int batchSize, int maxActiveJobs,
+                            int minPollIntervalMillis) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 8080;
@@ -60,7 +63,8 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         {"--max-body-bytes", "N", "largest request body accepted, larger ones get 413 (default 8388608)"},
         {"--workers", "N", "purge worker threads (default 2)"},
         {"--batch-size", "N", "resources erased per batch and transaction (default 500)"},
-        {"--max-active-jobs", "N", "purge kick-offs beyond N jobs with work left get 429 (default 16; 0: no limit)"},
+        {"--max-active-jobs", "N", "kick-offs beyond N jobs with work left get 429 (default 16; 0: no limit)"},
+        {"--min-poll-interval-ms", "N", "a job's status polled again within N ms gets 429 (default 0: no limit)"},
         {"--help", "", "print this help and exit"},
     };
 
@@ -82,6 +86,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      * @param workers      see {@link #workers()}
      * @param batchSize    see {@link #batchSize()}
      * @param maxActiveJobs see {@link #maxActiveJobs()}
+     * @param minPollIntervalMillis see {@link #minPollIntervalMillis()}
      * @throws IllegalArgumentException when a value is out of range, or both {@code jdbcUrl} and {@code mongoUri}
      *                                  are given
      */
@@ -126,7 +131,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      */
     public static ServerOptions defaults() {
         return new ServerOptions(false, DEFAULT_PORT, null, null, null, null, Path.of("data"), null,
-                DEFAULT_MONGO_DATABASE, false, null, DEFAULT_MAX_BODY_BYTES, 2, 500, DEFAULT_MAX_ACTIVE_JOBS);
+                DEFAULT_MONGO_DATABASE, false, null, DEFAULT_MAX_BODY_BYTES, 2, 500, DEFAULT_MAX_ACTIVE_JOBS, 0);
     }
 
     /**
@@ -153,6 +158,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         int workers = o.workers;
         int batchSize = o.batchSize;
         int maxActiveJobs = o.maxActiveJobs;
+        int minPollInterval = o.minPollIntervalMillis;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             String name = arg;
@@ -186,6 +192,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
                 case "--workers" -> workers = intValue(name, inline, 1, 64);
                 case "--batch-size" -> batchSize = intValue(name, inline, 1, 10_000);
                 case "--max-active-jobs" -> maxActiveJobs = intValue(name, inline, 0, 100_000);
+                case "--min-poll-interval-ms" -> minPollInterval = intValue(name, inline, 0, 3_600_000);
                 case "--mongo-uri" -> mongoUri = inline;
                 case "--mongo-database" -> mongoDatabase = inline;
                 default -> throw new UsageException("Unknown option '" + arg + "'");
@@ -200,7 +207,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         try {
             return new ServerOptions(help, port, baseUrl, jdbcUrl, jdbcUser, jdbcPassword, dataDir, mongoUri,
                     Objects.requireNonNullElse(mongoDatabase, o.mongoDatabase), demo, jwtSecret, maxBody, workers,
-                    batchSize, maxActiveJobs);
+                    batchSize, maxActiveJobs, minPollInterval);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -32,10 +32,10 @@ class ServerOptionsTest {
         ServerOptions o = ServerOptions.parse("--port", "0", "--base-url=https://fhir.example.org/r4",
                 "--jdbc-url", "jdbc:postgresql://db/fhir", "--jdbc-user", "u", "--jdbc-password=p", "--data-dir",
                 "/tmp/x", "--demo", "--jwt-secret", TestServer.SECRET, "--max-body-bytes", "2048", "--workers", "4",
-                "--batch-size=100", "--max-active-jobs", "3");
+                "--batch-size=100", "--max-active-jobs", "3", "--min-poll-interval-ms=250");
         assertThat(o).isEqualTo(new ServerOptions(false, 0, "https://fhir.example.org/r4",
                 "jdbc:postgresql://db/fhir", "u", "p", Path.of("/tmp/x"), null, "fhir", true, TestServer.SECRET, 2048,
-                4, 100, 3));
+                4, 100, 3, 250));
         assertThat(ServerOptions.parse("--help").help()).isTrue();
     }
 

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -25,8 +24,8 @@ import java.util.stream.Collectors;
  *
  * <p><b>Authorization</b> (when required): a bulk delete is a set of deletes driven by a search, so the caller needs
  * a {@code system/} or {@code user/} SMART scope granting both {@code d} and {@code s} on the type (or on {@code *};
- * a system-level request needs {@code *}): v2 {@code system/Observation.ds}, {@code system/*.cruds}, or v1
- * {@code system/*.*}. Constrained scopes ({@code ?param=value}) are not enough, since the request's criteria cannot be
+ * a system-level request needs {@code *}), as {@link SmartScopes} reads them: v2 {@code system/Observation.ds},
+ * {@code system/*.cruds}, or v1 {@code system/*.*} (or {@code .read} with {@code .write}). Constrained scopes ({@code ?param=value}) are not enough, since the request's criteria cannot be
  * proven narrower; {@code patient/} scopes never are. Reading or cancelling a job needs such a scope on any type.
  */
 final class BulkDeleteEndpoints {
@@ -35,7 +34,6 @@ final class BulkDeleteEndpoints {
     static final String STATUS_PATH = "_operations/bulk-delete";
 
     private static final Set<String> OPERATIONS = Set.of("$bulk-delete", "$bulkDelete");
-    private static final Pattern SCOPE = Pattern.compile("(system|user)/([A-Za-z]+|\\*)\\.(c?r?u?d?s?|\\*|read|write)");
 
     private final PurgeService service;
     private final HttpBindingConfig config;
@@ -188,12 +186,9 @@ final class BulkDeleteEndpoints {
             return Responses.withHeader(responses.error(401, "login", "Authentication required: send a bearer token"),
                     "WWW-Authenticate", "Bearer realm=\"fhir\"");
         }
-        for (String scope : caller.scopes()) {
-            var m = SCOPE.matcher(scope);
-            if (m.matches() && grantsDeleteAndSearch(m.group(3))
-                    && (type == null || m.group(2).equals("*") || m.group(2).equals(type))) {
-                return null;
-            }
+        if (type == null ? grantsDeleteAndSearchOnSomeType(caller)
+                : SmartScopes.permits(caller, type, 'd') && SmartScopes.permits(caller, type, 's')) {
+            return null;
         }
         String needed = type == null || type.equals("*") ? "system/*.ds" : "system/" + type + ".ds";
         return Responses.withHeader(responses.error(403, "forbidden", "A bulk delete needs a system/ or user/ "
@@ -202,8 +197,18 @@ final class BulkDeleteEndpoints {
                 "WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + needed + "\"");
     }
 
-    private static boolean grantsDeleteAndSearch(String permissions) {
-        return permissions.equals("*") || (permissions.contains("d") && permissions.contains("s")
-                && !permissions.equals("read") && !permissions.equals("write"));
+    /** Whether some scope grants delete and search on some type: enough to read and cancel bulk delete jobs. */
+    private static boolean grantsDeleteAndSearchOnSomeType(Caller caller) {
+        for (String scope : caller.scopes()) {
+            int slash = scope.indexOf('/');
+            int dot = scope.lastIndexOf('.');
+            if (slash >= 0 && dot > slash) {
+                String type = scope.substring(slash + 1, dot);
+                if (SmartScopes.permits(caller, type, 'd') && SmartScopes.permits(caller, type, 's')) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }
