@@ -668,6 +668,12 @@ public final class FhirRestApi {
         }
         rest.addInteraction(new SystemInteractionComponent().setCode(SystemRestfulInteraction.TRANSACTION));
         rest.addInteraction(new SystemInteractionComponent().setCode(SystemRestfulInteraction.BATCH));
+        rest.addOperation().setName("bulk-delete")
+                .setDefinition("urn:fhir-purge:OperationDefinition:bulk-delete")
+                .setDocumentation("DELETE [base]/$bulk-delete or [base]/[type]/$bulk-delete (also $bulkDelete) with"
+                        + " FHIR search criteria, _hardDelete, _purgeHistory, excludedResourceTypes and Prefer:"
+                        + " respond-async: 202 and Content-Location [base]/_operations/bulk-delete/[job]; GET that URL"
+                        + " for the ResourceDeletedCount Parameters, DELETE it to cancel");
         for (String type : new TreeSet<>(resourceTypes)) {
             CapabilityStatementRestResourceComponent res = rest.addResource().setType(type);
             for (TypeRestfulInteraction i : List.of(TypeRestfulInteraction.READ, TypeRestfulInteraction.VREAD,

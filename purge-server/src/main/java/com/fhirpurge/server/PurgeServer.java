@@ -172,7 +172,7 @@ public final class PurgeServer implements AutoCloseable {
             }
             PurgeHttpBinding binding = new PurgeHttpBinding(service, ctx, new HttpBindingConfig(baseUrl, auth,
                     HttpBindingConfig.DEFAULT_PURGE_OPERATION, options.maxBodyBytes(), options.maxActiveJobs(), 5,
-                    Duration.ofMillis(options.minPollIntervalMillis())));
+                    Duration.ofMillis(options.minPollIntervalMillis()), null));
             FhirRestApi rest = new FhirRestApi(ctx, storage, baseUrl, auth, InstantSource.system());
             JwtVerifier verifier = auth ? new JwtVerifier(options.jwtSecret(), InstantSource.system()) : null;
             progress = new ProgressReporter(service, Duration.ofSeconds(5));

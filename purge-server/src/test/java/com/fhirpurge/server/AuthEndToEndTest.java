@@ -71,6 +71,38 @@ class AuthEndToEndTest {
     }
 
     @Test
+    void aBulkDeleteNeedsDeleteAndSearchRightsOnItsType() throws Exception {
+        String readOnly = bearer("system/*.rs", null);
+        String observationsOnly = bearer("system/Observation.ds", null);
+        String patientScope = bearer("patient/*.cruds", "carol");
+
+        assertThat(server.send("DELETE", "Observation/$bulk-delete?_id=none", null, "Prefer", "respond-async")
+                .statusCode()).isEqualTo(401);
+        HttpResponse<String> denied = server.send("DELETE", "Observation/$bulk-delete?_id=none", null,
+                "Prefer", "respond-async", "Authorization", readOnly);
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("insufficient_scope");
+        assertThat(server.send("DELETE", "$bulk-delete?_id=none", null, "Prefer", "respond-async",
+                "Authorization", observationsOnly).statusCode()).as("system level needs *").isEqualTo(403);
+        assertThat(server.send("DELETE", "Observation/$bulk-delete?_id=none", null, "Prefer", "respond-async",
+                "Authorization", patientScope).statusCode()).isEqualTo(403);
+
+        HttpResponse<String> accepted = server.send("DELETE", "Observation/$bulk-delete?_id=none", null,
+                "Prefer", "respond-async", "Authorization", observationsOnly);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String status = accepted.headers().firstValue("Content-Location").orElseThrow();
+        assertThat(server.send("GET", status, null).statusCode()).isEqualTo(401);
+        assertThat(server.send("GET", status, null, "Authorization", readOnly).statusCode()).isEqualTo(403);
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> done;
+        do {
+            Thread.sleep(20);
+            done = server.send("GET", status, null, "Authorization", observationsOnly);
+        } while (done.statusCode() == 202 && System.nanoTime() < deadline);
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+    }
+
+    @Test
     void noTokenIs401WithABearerChallenge() {
         HttpResponse<String> r = server.kickOff(ONE.formatted("bob"));
         assertThat(r.statusCode()).isEqualTo(401);

@@ -70,6 +70,13 @@ class MalformedInputTest {
         "Patient/p1?_format=xml&%zz", "Patient-bulk-purge/%2e%2e", "Patient-bulk-purge/'%20OR%201=1",
         "Patient-bulk-purge/" + "x".repeat(3000), "$bulk-purge", "Patient/$bulk-purge/extra", "%E2%80%AE",
         "Patient/p1;jsessionid=1", "Patient/p1%5C..%5Cetc", "metadata/%2e%2e", "Observation/o1/_history/%2d1",
+        // bulk delete: every one of these must be refused before a job exists
+        "$bulk-delete?_lastUpdated=%zz", "Observation/$bulk-delete?date=2024-02-30",
+        "Observation/$bulk-delete?subject:Patient.organization.name=x", "Observation/$bulk-delete?_hardDelete=maybe",
+        "Spaceship/$bulk-delete", "%2e%2e/$bulk-delete", "$bulkDelete/extra", "Observation/$bulk-delete?code:=x",
+        "Observation/$bulk-delete?code:text=x%00y", "$bulk-delete?excludedResourceTypes=Patient,%E2%80%AE",
+        "Observation/$bulk-delete?_id=" + "a".repeat(5000), "$bulk-delete?name=x", "_operations/bulk-delete/%2e%2e",
+        "_operations/bulk-delete/'%20OR%201=1", "_operations/bulk-delete/" + "x".repeat(3000),
     };
 
     private static final String[] CONTENT_TYPES = {

@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
  * a system-level request needs {@code *}), as {@link SmartScopes} reads them: v2 {@code system/Observation.ds},
  * {@code system/*.cruds}, or v1 {@code system/*.*} (or {@code .read} with {@code .write}). Constrained scopes ({@code ?param=value}) are not enough, since the request's criteria cannot be
  * proven narrower; {@code patient/} scopes never are. Reading or cancelling a job needs such a scope on any type.
+ * {@link HttpBindingConfig#bulkDeleteScope()} adds a scope every bulk delete caller must hold besides.
  */
 final class BulkDeleteEndpoints {
 
@@ -185,6 +186,11 @@ final class BulkDeleteEndpoints {
         if (caller == null) {
             return Responses.withHeader(responses.error(401, "login", "Authentication required: send a bearer token"),
                     "WWW-Authenticate", "Bearer realm=\"fhir\"");
+        }
+        String extra = config.bulkDeleteScope();
+        if (extra != null && !caller.scopes().contains(extra)) {
+            return Responses.withHeader(responses.error(403, "forbidden", "A bulk delete needs the scope " + extra),
+                    "WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + extra + "\"");
         }
         if (type == null ? grantsDeleteAndSearchOnSomeType(caller)
                 : SmartScopes.permits(caller, type, 'd') && SmartScopes.permits(caller, type, 's')) {

@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param retryAfter       the {@code Retry-After} seconds sent with a 429 or 503
  * @param minPollInterval  the shortest time between two status reads of the same job; a faster poll gets 429 with
  *                         {@code Retry-After}; {@link Duration#ZERO} for no limit
+ * @param bulkDeleteScope  a scope a bulk delete caller must hold besides delete and search rights on the affected
+ *                         types (e.g. an operation scope of the vendor's naming), {@code null} for none
  */
 public record HttpBindingConfig(String baseUrl, boolean authRequired, String purgeOperation, int maxBodyBytes,
-                                int maxActiveJobs, int retryAfter, Duration minPollInterval) {
+                                int maxActiveJobs, int retryAfter, Duration minPollInterval, String bulkDeleteScope) {
 
     /** The default purge operation scope suffix, as the specification names it. */
     public static final String DEFAULT_PURGE_OPERATION = "kodjin/$patient-purge";
@@ -34,6 +36,7 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
      * @param maxActiveJobs  see {@link #maxActiveJobs()}
      * @param retryAfter     see {@link #retryAfter()}
      * @param minPollInterval see {@link #minPollInterval()}
+     * @param bulkDeleteScope see {@link #bulkDeleteScope()}
      * @throws IllegalArgumentException when the base URL is not absolute http(s) or a value is out of range
      */
     public HttpBindingConfig {
@@ -59,17 +62,21 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
         if (minPollInterval.isNegative()) {
             throw new IllegalArgumentException("minPollInterval must not be negative, was " + minPollInterval);
         }
+        if (bulkDeleteScope != null && (bulkDeleteScope.isBlank() || bulkDeleteScope.contains(" "))) {
+            throw new IllegalArgumentException("bulkDeleteScope must be one scope token, was '" + bulkDeleteScope
+                    + "'");
+        }
     }
 
     /**
      * A configuration with the defaults: auth required, the specification's scope names, 1 MiB bodies, no limit on
-     * active jobs, {@code Retry-After: 5}, no poll rate limit.
+     * active jobs, {@code Retry-After: 5}, no poll rate limit, no bulk delete scope beyond the type rights.
      *
      * @param baseUrl the FHIR base URL
      * @return the configuration
      */
     public static HttpBindingConfig of(String baseUrl) {
-        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20, 0, 5, Duration.ZERO);
+        return new HttpBindingConfig(baseUrl, true, DEFAULT_PURGE_OPERATION, 1 << 20, 0, 5, Duration.ZERO, null);
     }
 
     /**
@@ -80,7 +87,7 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
      */
     public HttpBindingConfig withMaxActiveJobs(int limit) {
         return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, limit, retryAfter,
-                minPollInterval);
+                minPollInterval, bulkDeleteScope);
     }
 
     /**
@@ -91,7 +98,18 @@ public record HttpBindingConfig(String baseUrl, boolean authRequired, String pur
      */
     public HttpBindingConfig withMinPollInterval(Duration interval) {
         return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, maxActiveJobs, retryAfter,
-                interval);
+                interval, bulkDeleteScope);
+    }
+
+    /**
+     * A copy that requires one more scope of bulk delete callers.
+     *
+     * @param scope the scope token, {@code null} for none
+     * @return the new configuration
+     */
+    public HttpBindingConfig withBulkDeleteScope(String scope) {
+        return new HttpBindingConfig(baseUrl, authRequired, purgeOperation, maxBodyBytes, maxActiveJobs, retryAfter,
+                minPollInterval, scope);
     }
 
     /**

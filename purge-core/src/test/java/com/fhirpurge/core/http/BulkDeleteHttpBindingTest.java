@@ -313,6 +313,22 @@ class BulkDeleteHttpBindingTest {
     }
 
     @Test
+    void aConfiguredBulkDeleteScopeIsRequiredBesidesTheTypeRights() {
+        PurgeHttpBinding strict = new PurgeHttpBinding(service, CTX,
+                HttpBindingConfig.of(BASE).withBulkDeleteScope("system/$bulk-delete"));
+        Caller rightsOnly = new Caller("c", Set.of("system/*.ds"), null);
+        Caller both = new Caller("c", Set.of("system/*.ds", "system/$bulk-delete"), null);
+        Caller scopeOnly = new Caller("c", Set.of("system/$bulk-delete"), null);
+
+        assertThat(strict.handle(request("DELETE", "Observation/$bulk-delete", Map.of("_id", List.of("x")),
+                rightsOnly, "Prefer", "respond-async")).status()).isEqualTo(403);
+        assertThat(strict.handle(request("DELETE", "Observation/$bulk-delete", Map.of("_id", List.of("x")),
+                scopeOnly, "Prefer", "respond-async")).status()).isEqualTo(403);
+        assertThat(strict.handle(request("DELETE", "Observation/$bulk-delete", Map.of("_id", List.of("x")),
+                both, "Prefer", "respond-async")).status()).isEqualTo(202);
+    }
+
+    @Test
     void withoutCredentialsTheAnswerIs401() {
         HttpResponse r = kickOff("Observation/$bulk-delete", Map.of(), null);
 
