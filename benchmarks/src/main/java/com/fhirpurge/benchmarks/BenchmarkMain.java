@@ -1,0 +1,297 @@
+package com.fhirpurge.benchmarks;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * Runs the suite and prints the results as Markdown tables: throughput as a median with its spread (min to max over
+ * the measured iterations), and the ratios that matter (engine ÷ ceiling, engine ÷ naive), all from one run on one
+ * machine.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar            # the full suite (an hour or more)
+ * java -jar benchmarks/target/benchmarks.jar --quick    # a few minutes: smaller data, fewer iterations, one JVM
+ * options: --stores H2,POSTGRES,MARIADB,MONGO   --out results.md
+ * </pre>
+ */
+public final class BenchmarkMain {
+
+    private final boolean quick;
+    private final List<BenchStore> stores;
+    private final StringBuilder report = new StringBuilder();
+
+    private BenchmarkMain(boolean quick, List<BenchStore> stores) {
+        this.quick = quick;
+        this.stores = stores;
+    }
+
+    /**
+     * Runs the suite.
+     *
+     * @param args {@code --quick}, {@code --stores LIST}, {@code --out FILE}
+     * @throws Exception when a benchmark fails
+     */
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        List<BenchStore> stores = List.of(BenchStore.values());
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--stores" -> stores = Arrays.stream(args[++i].split(","))
+                        .map(s -> BenchStore.valueOf(s.strip().toUpperCase(Locale.ROOT))).toList();
+                case "--out" -> out = Path.of(args[++i]);
+                default -> {
+                    System.err.println("usage: java -jar benchmarks.jar [--quick] [--stores H2,POSTGRES,MARIADB,MONGO]"
+                            + " [--out FILE]");
+                    System.exit(2);
+                }
+            }
+        }
+        BenchmarkMain main = new BenchmarkMain(quick, stores);
+        main.run();
+        if (out != null) {
+            Files.writeString(out, main.report.toString(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void run() throws RunnerException, IOException, InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        line("# fhir-purge benchmarks (" + (quick ? "quick" : "full") + ")");
+        line("");
+        line(String.format(Locale.ROOT, "%s; Java %s (%s); %d cores; max heap %d MiB; %s", Instant.now(),
+                System.getProperty("java.version"), System.getProperty("java.vm.name"), rt.availableProcessors(),
+                rt.maxMemory() >> 20, System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+        line("");
+        purge();
+        if (!quick) {
+            engineSweep();
+        }
+        bulkDelete();
+        latency();
+        memory();
+    }
+
+    // ------------------------------------------------------------------------------------------ the runs
+
+    private ChainedOptionsBuilder options(String benchmark) {
+        return options(benchmark, stores);
+    }
+
+    private ChainedOptionsBuilder options(String benchmark, List<BenchStore> on) {
+        ChainedOptionsBuilder o = new OptionsBuilder().include(benchmark)
+                .param("store", on.stream().map(Enum::name).toArray(String[]::new))
+                .shouldFailOnError(true);
+        if (quick) {
+            o.forks(0).warmupIterations(1).measurementIterations(3).verbosity(VerboseMode.SILENT);
+        } else {
+            o.forks(1).warmupIterations(2).measurementIterations(5).jvmArgsAppend("-Xmx4g")
+                    .verbosity(VerboseMode.NORMAL);
+        }
+        return o;
+    }
+
+    private void purge() throws RunnerException {
+        int total = quick ? 1000 : 20_000;
+        String[] sizes = quick ? new String[] {"10", "100"} : new String[] {"10", "100", "10000"};
+        progress("patient purge: engine, naive and ceiling");
+        Collection<RunResult> results = new Runner(options(PurgeBenchmark.class.getName() + "\\.")
+                .param("resourcesPerPatient", sizes).param("totalResources", Integer.toString(total)).build()).run();
+        line("## Patient purge throughput (resources per second)");
+        line("");
+        line("Each invocation purges about " + total + " resources (20% of them with a second version) of "
+                + "synthetic patients; engine: batch 500, 2 workers. Median (min–max) over the measured iterations.");
+        line("");
+        line("| store | resources per patient | engine | naive | ceiling | engine ÷ ceiling | engine ÷ naive |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
+        Map<String, Map<String, Statistics>> byRow = new TreeMap<>();
+        for (RunResult r : results) {
+            String method = method(r);
+            String row = r.getParams().getParam("store") + "|" + r.getParams().getParam("resourcesPerPatient");
+            byRow.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(method, r.getPrimaryResult().getStatistics());
+        }
+        for (BenchStore store : stores) {
+            for (String size : sizes) {
+                Map<String, Statistics> row = byRow.get(store.name() + "|" + size);
+                if (row == null) {
+                    continue;
+                }
+                int perPatient = Integer.parseInt(size);
+                double resources = (double) Math.max(1, total / perPatient) * perPatient;
+                Statistics engine = row.get("engine");
+                Statistics naive = row.get("naive");
+                Statistics ceiling = row.get("ceiling");
+                line("| " + store + " | " + size + " | " + rate(resources, engine) + " | " + rate(resources, naive)
+                        + " | " + rate(resources, ceiling) + " | " + ratio(ceiling, engine) + " | "
+                        + ratio(naive, engine) + " |");
+            }
+        }
+        line("");
+    }
+
+    private void engineSweep() throws RunnerException {
+        progress("patient purge: engine batch size and workers");
+        Collection<RunResult> results = new Runner(options(PurgeBenchmark.class.getName() + "\\.engine$",
+                List.of(BenchStore.POSTGRES)).param("resourcesPerPatient", "100")
+                .param("batchSize", "100", "500", "2000").param("workers", "1", "2", "4").build()).run();
+        line("## Engine sweep on PostgreSQL (resources per second, 100 per patient, 20,000 per invocation)");
+        line("");
+        line("| batch size | 1 worker | 2 workers | 4 workers |");
+        line("|---:|---:|---:|---:|");
+        Map<String, Map<String, Statistics>> byBatch = new TreeMap<>((a, b) -> Integer.parseInt(a)
+                - Integer.parseInt(b));
+        for (RunResult r : results) {
+            byBatch.computeIfAbsent(r.getParams().getParam("batchSize"), k -> new TreeMap<>())
+                    .put(r.getParams().getParam("workers"), r.getPrimaryResult().getStatistics());
+        }
+        byBatch.forEach((batch, row) -> line("| " + batch + " | " + rate(20_000, row.get("1")) + " | "
+                + rate(20_000, row.get("2")) + " | " + rate(20_000, row.get("4")) + " |"));
+        line("");
+    }
+
+    private void bulkDelete() throws RunnerException {
+        int total = quick ? 2000 : 20_000;
+        progress("bulk delete: hard, soft, purge history");
+        Collection<RunResult> results = new Runner(options(BulkDeleteBenchmark.class.getName() + "\\.")
+                .param("totalResources", Integer.toString(total)).build()).run();
+        Workload workload = BulkDeleteBenchmark.workload(total, 0.5);
+        line("## Bulk delete throughput (`Observation?code=` two of five vital signs)");
+        line("");
+        line("A data set of " + total + " resources (half of them with a second version); the count is what the "
+                + "job reported and the benchmark checked. Median (min–max).");
+        line("");
+        line("| store | mode | resources deleted | time (ms) | resources per second |");
+        line("|---|---|---:|---:|---:|");
+        Map<String, RunResult> byRow = new TreeMap<>();
+        for (RunResult r : results) {
+            byRow.put(r.getParams().getParam("store") + "|" + r.getParams().getParam("mode"), r);
+        }
+        for (BenchStore store : stores) {
+            for (String mode : List.of("HARD", "SOFT", "PURGE_HISTORY")) {
+                RunResult r = byRow.get(store.name() + "|" + mode);
+                if (r == null) {
+                    continue;
+                }
+                long deleted = BulkDeleteBenchmark.expected(workload, mode);
+                Statistics s = r.getPrimaryResult().getStatistics();
+                line("| " + store + " | " + mode.toLowerCase(Locale.ROOT).replace('_', ' ') + " | " + deleted
+                        + " | " + millis(s) + " | " + rate(deleted, s) + " |");
+            }
+        }
+        line("");
+    }
+
+    private void latency() throws RunnerException {
+        progress("kick-off and status latency");
+        ChainedOptionsBuilder o = options(LatencyBenchmark.class.getName() + "\\.");
+        if (quick) {
+            o.warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(1));
+        } else {
+            o.warmupTime(TimeValue.seconds(2)).measurementTime(TimeValue.seconds(3));
+        }
+        Collection<RunResult> results = new Runner(o.build()).run();
+        line("## Kick-off and status read latency (µs), " + LatencyBenchmark.STORED_JOBS + " jobs stored");
+        line("");
+        line("| store | kick-off p50 | kick-off p99 | status read p50 | status read p99 |");
+        line("|---|---:|---:|---:|---:|");
+        Map<String, Map<String, Statistics>> byStore = new TreeMap<>();
+        for (RunResult r : results) {
+            byStore.computeIfAbsent(r.getParams().getParam("store"), k -> new TreeMap<>())
+                    .put(method(r), r.getPrimaryResult().getStatistics());
+        }
+        for (BenchStore store : stores) {
+            Map<String, Statistics> row = byStore.get(store.name());
+            if (row != null) {
+                line("| " + store + " | " + percentile(row.get("kickOff"), 50) + " | "
+                        + percentile(row.get("kickOff"), 99) + " | " + percentile(row.get("statusRead"), 50) + " | "
+                        + percentile(row.get("statusRead"), 99) + " |");
+            }
+        }
+        line("");
+    }
+
+    private void memory() throws IOException, InterruptedException {
+        progress("peak heap by compartment size");
+        List<BenchStore> memoryStores = new ArrayList<>();
+        for (BenchStore s : stores) {
+            if (s == BenchStore.H2 || (s == BenchStore.POSTGRES && !quick)) {
+                memoryStores.add(s);
+            }
+        }
+        int small = quick ? 2_000 : 20_000;
+        int large = quick ? 20_000 : 200_000;
+        line("## Peak heap while purging one patient (child JVM, " + MemoryProbe.HEAP + ", serial GC)");
+        line("");
+        line("| store | resources | purge time (s) | peak heap in use (MiB) | peak live heap after GC (MiB) |");
+        line("|---|---:|---:|---:|---:|");
+        for (BenchStore store : memoryStores) {
+            for (int size : new int[] {small, large}) {
+                MemoryProbe.Result r = MemoryProbe.measure(store, size);
+                line(String.format(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.1f |", store, size, r.seconds(),
+                        r.peakUsedMb(), r.peakLiveMb()));
+            }
+        }
+        line("");
+    }
+
+    // ------------------------------------------------------------------------------------------ formatting
+
+    private static String method(RunResult r) {
+        String name = r.getParams().getBenchmark();
+        return name.substring(name.lastIndexOf('.') + 1);
+    }
+
+    private static String rate(double resources, Statistics millis) {
+        if (millis == null) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", resources / millis.getPercentile(50) * 1000,
+                resources / millis.getMax() * 1000, resources / millis.getMin() * 1000);
+    }
+
+    private static String millis(Statistics s) {
+        return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", s.getPercentile(50), s.getMin(), s.getMax());
+    }
+
+    /** How many times faster the engine is than the other (a ratio of medians). */
+    private static String ratio(Statistics other, Statistics engine) {
+        if (other == null || engine == null) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f", other.getPercentile(50) / engine.getPercentile(50));
+    }
+
+    private static String percentile(Statistics s, double p) {
+        return s == null ? "–" : String.format(Locale.ROOT, "%,.0f", s.getPercentile(p));
+    }
+
+    private void line(String text) {
+        report.append(text).append('\n');
+        System.out.println(text);
+    }
+
+    private static void progress(String what) {
+        PrintStream err = System.err;
+        err.println("[benchmarks] " + Instant.now() + " " + what);
+    }
+}
