@@ -127,6 +127,14 @@ public enum BenchStore {
 
         @Override
         public void ceilingPurge(List<String> patientIds) {
+            if (kind == H2) {
+                try {
+                    h2Ceiling(patientIds);
+                } catch (SQLException e) {
+                    throw new IllegalStateException("ceiling purge failed on H2", e);
+                }
+                return;
+            }
             String in = String.join(", ", Collections.nCopies(patientIds.size(), "?"));
             String members = "SELECT " + q("src_id") + ", " + q("src_type") + " FROM (SELECT DISTINCT "
                     + q("src_id") + ", " + q("src_type") + " FROM " + q(PREFIX + "reference") + " WHERE "
@@ -138,23 +146,22 @@ public enum BenchStore {
                 String type = q(refs ? "src_type" : "res_type");
                 String t = q(PREFIX + table);
                 if (!refs) {
-                    statements.add("DELETE FROM " + t + " WHERE " + leadingColumnProbe(id) + "(" + id + ", " + type
-                            + ") IN (" + members + ")");
+                    statements.add("DELETE FROM " + t + " WHERE (" + id + ", " + type + ") IN (" + members + ")");
                     statements.add("DELETE FROM " + t + " WHERE " + type + " = 'Patient' AND " + id + " IN (" + in
                             + ")");
                 }
             }
             // the reference rows last: membership is read from them
             String r = q(PREFIX + "reference");
-            statements.add("DELETE FROM " + r + " WHERE " + leadingColumnProbe(q("src_id")) + "(" + q("src_id") + ", "
-                    + q("src_type") + ") IN (" + members + ")");
+            statements.add("DELETE FROM " + r + " WHERE (" + q("src_id") + ", " + q("src_type") + ") IN (" + members
+                    + ")");
             statements.add("DELETE FROM " + r + " WHERE " + q("src_type") + " = 'Patient' AND " + q("src_id")
                     + " IN (" + in + ")");
             try (Connection c = pool.getConnection()) {
                 c.setAutoCommit(false);
                 for (String template : statements) {
                     // every placeholder belongs to an IN list of the patient ids, in order
-                    String sql = template.replace("%IN%", in);
+                    String sql = template;
                     int placeholders = sql.length() - sql.replace("?", "").length();
                     try (PreparedStatement ps = c.prepareStatement(sql)) {
                         for (int i = 0; i < placeholders; i++) {
@@ -170,16 +177,43 @@ public enum BenchStore {
         }
 
         /**
-         * H2 probes an index only for {@code column IN (subquery)} on the index's leading column, not for a row value
-         * IN a subquery (which it answers with a full scan per row); the ids lead every key, so on H2 the statement
-         * first narrows by id through the index. PostgreSQL and MariaDB plan the row value as a semi-join already.
+         * H2 answers a row value IN a subquery with a scan per row, so its ceiling reads the members once and deletes
+         * them by key, one batched statement per table, in one transaction (PostgreSQL and MariaDB plan the
+         * set-based statements as semi-joins).
          */
-        private String leadingColumnProbe(String idColumn) {
-            if (kind != H2) {
-                return "";
+        private void h2Ceiling(List<String> patientIds) throws SQLException {
+            String in = String.join(", ", Collections.nCopies(patientIds.size(), "?"));
+            List<String[]> members = new ArrayList<>();
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT " + q("src_id") + ", "
+                        + q("src_type") + " FROM " + q(PREFIX + "reference") + " WHERE " + q("target_type")
+                        + " = 'Patient' AND " + q("target_id") + " IN (" + in + ")")) {
+                    for (int i = 0; i < patientIds.size(); i++) {
+                        ps.setString(i + 1, patientIds.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            members.add(new String[] {rs.getString(1), rs.getString(2)});
+                        }
+                    }
+                }
+                patientIds.forEach(id -> members.add(new String[] {id, "Patient"}));
+                for (String table : JDBC_TABLES) {
+                    boolean refs = table.equals("reference");
+                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + q(PREFIX + table) + " WHERE "
+                            + q(refs ? "src_id" : "res_id") + " = ? AND " + q(refs ? "src_type" : "res_type")
+                            + " = ?")) {
+                        for (String[] m : members) {
+                            ps.setString(1, m[0]);
+                            ps.setString(2, m[1]);
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                }
+                c.commit();
             }
-            return idColumn + " IN (SELECT " + q("src_id") + " FROM " + q(PREFIX + "reference") + " WHERE "
-                    + q("target_type") + " = 'Patient' AND " + q("target_id") + " IN (" + "%IN%" + ")) AND ";
         }
 
         private String q(String identifier) {

@@ -52,6 +52,7 @@ public final class BenchmarkMain {
      * @throws Exception when a benchmark fails
      */
     public static void main(String[] args) throws Exception {
+        quietLogs();
         boolean quick = false;
         List<BenchStore> stores = List.of(BenchStore.values());
         Path out = null;
@@ -105,7 +106,8 @@ public final class BenchmarkMain {
         if (quick) {
             o.forks(0).warmupIterations(1).measurementIterations(3).verbosity(VerboseMode.SILENT);
         } else {
-            o.forks(1).warmupIterations(2).measurementIterations(5).jvmArgsAppend("-Xmx4g")
+            o.forks(1).warmupIterations(2).measurementIterations(5).jvmArgsAppend("-Xmx4g",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.de.bwaldvogel=off")
                     .verbosity(VerboseMode.NORMAL);
         }
         return o;
@@ -252,6 +254,13 @@ public final class BenchmarkMain {
             }
         }
         line("");
+    }
+
+    /** Warnings and errors only; the Mongo wire server's notes on indexes it does not build, not at all. */
+    static void quietLogs() {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel", "off");
     }
 
     // ------------------------------------------------------------------------------------------ formatting

@@ -93,6 +93,7 @@ public final class MemoryProbe {
      * @throws InterruptedException when interrupted
      */
     public static void main(String[] args) throws InterruptedException {
+        BenchmarkMain.quietLogs();
         BenchStore store = BenchStore.valueOf(args[0]);
         int resources = Integer.parseInt(args[1]);
         try (StoreHandle handle = store.open(6)) {

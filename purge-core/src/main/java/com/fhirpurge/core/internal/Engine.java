@@ -51,7 +51,10 @@ public final class Engine implements AutoCloseable {
     private final Retrier retrier;
     private final Throttle throttle;
     private final EngineParts parts;
+    private static final int JOB_CACHE_SIZE = 1024;
+
     private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
+    private final Map<String, JobRecord> jobCache = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -181,7 +184,7 @@ public final class Engine implements AutoCloseable {
     /** The run for a claimed task, by its job's kind; a task this node cannot run ends in error, saying why. */
     private TaskRun runFor(ActiveTask task) {
         TaskRecord claimed = task.claimed();
-        Optional<JobRecord> job = storage.jobs().findJob(claimed.jobId());
+        Optional<JobRecord> job = findJob(claimed.jobId());
         if (job.isEmpty()) {
             return failing(task, "Task " + claimed.taskId() + " has no job");
         }
@@ -204,6 +207,22 @@ public final class Engine implements AutoCloseable {
         }
         return new BulkDeleteRun(task, criteria.get(), parsed.mode(), job.get().createdAt(), parts,
                 config.batchSize(), () -> running);
+    }
+
+    /** A job's record; jobs never change, so the records of recent jobs are kept and each is read only once. */
+    private Optional<JobRecord> findJob(String jobId) {
+        JobRecord cached = jobCache.get(jobId);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<JobRecord> job = storage.jobs().findJob(jobId);
+        if (job.isPresent()) {
+            if (jobCache.size() >= JOB_CACHE_SIZE) {
+                jobCache.clear();
+            }
+            jobCache.put(jobId, job.get());
+        }
+        return job;
     }
 
     private TaskRun failing(ActiveTask task, String reason) {

@@ -25,13 +25,14 @@ import org.slf4j.LoggerFactory;
  *       recording its result. Those of its keys the store no longer holds were erased by that batch and are counted;
  *       the pass restarts from the beginning, so whatever of it is still a member is found and erased again, and
  *       whatever stopped being a member in between (a record moved to another patient) is left alone.</li>
- *   <li>Count the compartment once, for {@code totalResourcesCount}.</li>
+ *   <li>Count the compartment once, for {@code totalResourcesCount}: from the first page when that page holds the
+ *       whole compartment, else with a count query.</li>
  *   <li>Fetch the next page; checkpoint it as {@code pending} together with the counts so far and the cursor after
  *       it (one fenced write per batch: a worker that lost its lease stops here, before erasing); erase it in one
  *       batch; tell the listeners; throttle. When the erase succeeded only after a transient failure, an earlier
  *       attempt may have committed before its error, so the batch is settled the same way as a recovered one.</li>
  *   <li>At the end of a pass start another from the beginning, until a whole pass finds nothing: resources written
- *       during the purge are caught.</li>
+ *       during the purge are caught. A pass that finds nothing ends the task without another checkpoint.</li>
  * </ol>
  * Cancellation is seen at the checkpoint before each batch; the task then ends cancelled with the counts of the
  * batches already erased. Any failure other than a lost lease ends the task in error, keeping the reason; a lost
@@ -74,10 +75,12 @@ final class PatientPurgeRun extends TaskRun {
             finish(TaskState.CANCELLED, null);
             return;
         }
-        if (progress.totalCount() == null) {
-            long total = parts.retrier().call(task.jobId(), "count", () -> parts.finder().countMembers(scope));
-            progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(),
-                    List.of());
+        // A fresh task counts from its first page when that page is the whole compartment (most are): the count
+        // query would only say the same.
+        boolean countFromFirstPage = progress.totalCount() == null && progress.cursor() == null
+                && progress.pass() == 1;
+        if (progress.totalCount() == null && !countFromFirstPage) {
+            count();
         }
         boolean foundInPass = progress.cursor() != null;
         while (true) {
@@ -90,6 +93,18 @@ final class PatientPurgeRun extends TaskRun {
             ResourcePage page = parts.retrier().call(task.jobId(), "find members",
                     () -> parts.finder().findMembers(scope, cursor, batchSize));
             boolean passEnds = !page.hasNext();
+            if (countFromFirstPage) {
+                countFromFirstPage = false;
+                if (passEnds) {
+                    progress = new TaskProgress((long) page.items().size(), progress.erasedByType(), null,
+                            progress.pass(), List.of());
+                } else {
+                    count();
+                }
+            }
+            if (page.items().isEmpty() && passEnds && !foundInPass) {
+                break; // a whole pass found nothing: done, no checkpoint needed
+            }
             foundInPass |= !page.items().isEmpty();
             progress = new TaskProgress(progress.totalCount(), progress.erasedByType(),
                     passEnds ? null : page.nextPageToken(), progress.pass(), page.items());
@@ -117,6 +132,11 @@ final class PatientPurgeRun extends TaskRun {
         finish(TaskState.COMPLETED, null);
         LOG.info("job {}: patient {} completed, {} resources purged in {} passes", task.jobId(), scope.ownerId(),
                 progress.erasedCount(), progress.pass());
+    }
+
+    private void count() throws InterruptedException {
+        long total = parts.retrier().call(task.jobId(), "count", () -> parts.finder().countMembers(scope));
+        progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(), List.of());
     }
 
     /** Erases a batch; if that took more than one attempt, settles it by what is gone. */

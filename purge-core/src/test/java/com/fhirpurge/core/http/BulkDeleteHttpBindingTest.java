@@ -221,7 +221,9 @@ class BulkDeleteHttpBindingTest {
                 throw new UnsupportedOperationException();
             }
         };
-        PurgeService faulty = started(PurgeStorage.of(store, failing, jobs).withSearcher(store));
+        // a job repository of its own, so the healthy service's workers cannot take the task
+        PurgeService faulty = started(PurgeStorage.of(store, failing, new InMemoryJobRepository())
+                .withSearcher(store));
         PurgeHttpBinding faultyBinding = new PurgeHttpBinding(faulty, CTX, HttpBindingConfig.of(BASE));
         String jobId = jobIdOf(faultyBinding.handle(request("DELETE", "Observation/$bulk-delete",
                 Map.of("_hardDelete", List.of("true")), SYSTEM, "Prefer", "respond-async")));
