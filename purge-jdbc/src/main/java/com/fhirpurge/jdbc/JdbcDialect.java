@@ -105,6 +105,47 @@ public interface JdbcDialect {
             throws SQLException;
 
     /**
+     * Whether the database matches (id, type) key pairs bound as two arrays in one predicate
+     * ({@link #keyPairPredicate}) and seeks an index by a row value ({@code (a, b) > (?, ?)}); then a batch spanning
+     * several resource types costs one statement per shared table, and a compartment page one query, instead of one
+     * per type.
+     *
+     * @return {@code true} on PostgreSQL
+     */
+    default boolean supportsKeyPairs() {
+        return false;
+    }
+
+    /**
+     * A predicate matching (id, type) pairs, bound by {@link #bindKeyPairs}.
+     *
+     * @param quotedIdColumn   the quoted id column
+     * @param quotedTypeColumn the quoted type column
+     * @return the predicate
+     * @throws UnsupportedOperationException unless {@link #supportsKeyPairs()}
+     */
+    default String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
+        throw new UnsupportedOperationException("No key pair predicate on " + getClass().getSimpleName());
+    }
+
+    /**
+     * Binds the pairs of a {@link #keyPairPredicate}.
+     *
+     * @param connection the connection (for array creation)
+     * @param statement  the statement
+     * @param index      the first parameter index
+     * @param ids        the ids
+     * @param types      the types, one per id
+     * @return the next free parameter index
+     * @throws SQLException from the driver
+     * @throws UnsupportedOperationException unless {@link #supportsKeyPairs()}
+     */
+    default int bindKeyPairs(Connection connection, PreparedStatement statement, int index, List<String> ids,
+                             List<String> types) throws SQLException {
+        throw new UnsupportedOperationException("No key pair predicate on " + getClass().getSimpleName());
+    }
+
+    /**
      * Whether an exception means a retry of the same transaction may succeed (connection loss, deadlock,
      * serialization failure, lock timeout).
      *

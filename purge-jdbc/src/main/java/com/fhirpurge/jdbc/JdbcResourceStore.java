@@ -173,6 +173,9 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
      */
     private List<ResourceKey> memberPage(Connection c, CompartmentScope scope, ResourceKey after, int rows)
             throws SQLException {
+        if (dialect.supportsKeyPairs()) {
+            return memberPageAcrossTypes(c, scope, after, rows);
+        }
         List<ResourceKey> keys = new ArrayList<>(rows);
         var types = scope.definition().members();
         var remainingTypes = after == null ? types : types.tailMap(after.type());
@@ -213,6 +216,53 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                 }
             }
             if (keys.size() == rows) {
+                break;
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * A page of members of every type in one query: the index range of the owner, filtered by the member parameters,
+     * read in (type, id) order from a row-value seek past the last key.
+     */
+    private List<ResourceKey> memberPageAcrossTypes(Connection c, CompartmentScope scope, ResourceKey after, int rows)
+            throws SQLException {
+        ReferenceTable r = layout.references();
+        List<ResourceKey> keys = new ArrayList<>(rows);
+        ResourceKey last = after;
+        while (keys.size() < rows) {
+            int want = rows - keys.size();
+            StringBuilder s = new StringBuilder("SELECT ").append(q(r.sourceTypeColumn())).append(", ")
+                    .append(q(r.sourceIdColumn())).append(" FROM ").append(q(r.table())).append(" WHERE ");
+            appendMembership(s, scope);
+            if (last != null) {
+                s.append(" AND (").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
+                        .append(") > (?, ?)");
+            }
+            s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
+                    .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
+                    .append(dialect.limitClause());
+            int read = 0;
+            try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+                int i = bindMembership(ps, 1, scope);
+                if (last != null) {
+                    ps.setString(i++, last.type());
+                    ps.setString(i++, last.id());
+                }
+                ps.setInt(i, want);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        read++;
+                        ResourceKey key = ResourceKey.of(rs.getString(1), rs.getString(2));
+                        if (!key.equals(last)) {
+                            keys.add(key);
+                            last = key;
+                        }
+                    }
+                }
+            }
+            if (read < want) {
                 break;
             }
         }
@@ -389,23 +439,57 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         }
         Set<ResourceKey> erased = sql.inTransaction("hard delete of " + batch.size() + " resources", c -> {
             Set<ResourceKey> touched = new HashSet<>();
-            for (Map.Entry<String, List<String>> e : byType.entrySet()) {
-                for (List<String> ids : chunks(e.getValue())) {
-                    String type = e.getKey();
-                    ReferenceTable r = layout.references();
-                    deleteRows(c, q(r.table()), r.sourceTypeColumn(), r.sourceIdColumn(), type, ids, touched);
-                    for (IndexTable x : layout.extraIndexTables()) {
-                        deleteRows(c, q(x.tableFor(type)), x.typeColumn(), x.idColumn(), type, ids, touched);
-                    }
-                    ResourceTable h = layout.history();
-                    deleteRows(c, table(h, type), h.typeColumn(), h.idColumn(), type, ids, touched);
-                    ResourceTable cur = layout.current();
-                    deleteRows(c, table(cur, type), cur.typeColumn(), cur.idColumn(), type, ids, touched);
-                }
+            ReferenceTable r = layout.references();
+            deleteAll(c, byType, type -> q(r.table()), r.sourceTypeColumn(), r.sourceIdColumn(), touched);
+            for (IndexTable x : layout.extraIndexTables()) {
+                deleteAll(c, byType, type -> q(x.tableFor(type)), x.typeColumn(), x.idColumn(), touched);
             }
+            ResourceTable h = layout.history();
+            deleteAll(c, byType, type -> table(h, type), h.typeColumn(), h.idColumn(), touched);
+            ResourceTable cur = layout.current();
+            deleteAll(c, byType, type -> table(cur, type), cur.typeColumn(), cur.idColumn(), touched);
             return touched;
         });
         return inBatchOrder(batch, erased);
+    }
+
+    /**
+     * Deletes the rows of a batch from one kind of table: a table shared by all types (it has a type column) in one
+     * statement per chunk of key pairs where the dialect {@link JdbcDialect#supportsKeyPairs() matches pairs}, else
+     * one statement per type and chunk of ids.
+     */
+    private void deleteAll(Connection c, Map<String, List<String>> byType,
+                           java.util.function.Function<String, String> quotedTableOf, String typeColumn,
+                           String idColumn, Set<ResourceKey> touched) throws SQLException {
+        if (typeColumn != null && dialect.supportsKeyPairs() && byType.size() > 1) {
+            List<String> ids = new ArrayList<>();
+            List<String> types = new ArrayList<>();
+            byType.forEach((type, typeIds) -> typeIds.forEach(id -> {
+                ids.add(id);
+                types.add(type);
+            }));
+            String table = quotedTableOf.apply(byType.keySet().iterator().next());
+            int max = dialect.maxInListSize();
+            for (int from = 0; from < ids.size(); from += max) {
+                int to = Math.min(ids.size(), from + max);
+                String s = "DELETE FROM " + table + " WHERE " + dialect.keyPairPredicate(q(idColumn), q(typeColumn))
+                        + " RETURNING " + q(typeColumn) + ", " + q(idColumn);
+                try (PreparedStatement ps = c.prepareStatement(s)) {
+                    dialect.bindKeyPairs(c, ps, 1, ids.subList(from, to), types.subList(from, to));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            touched.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+            for (List<String> ids : chunks(e.getValue())) {
+                deleteRows(c, quotedTableOf.apply(e.getKey()), typeColumn, idColumn, e.getKey(), ids, touched);
+            }
+        }
     }
 
     /** Deletes a resource type's rows for some ids, adding the ids that had rows to {@code touched}. */

@@ -56,6 +56,24 @@ public class PostgresDialect extends AnsiDialect {
     }
 
     @Override
+    public boolean supportsKeyPairs() {
+        return true;
+    }
+
+    @Override
+    public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
+        return "(" + quotedIdColumn + ", " + quotedTypeColumn + ") IN (SELECT * FROM unnest(?::text[], ?::text[]))";
+    }
+
+    @Override
+    public int bindKeyPairs(Connection connection, PreparedStatement statement, int index, List<String> ids,
+                            List<String> types) throws SQLException {
+        statement.setArray(index, connection.createArrayOf("text", ids.toArray()));
+        statement.setArray(index + 1, connection.createArrayOf("text", types.toArray()));
+        return index + 2;
+    }
+
+    @Override
     public boolean isTransient(SQLException e) {
         String state = e.getSQLState();
         // 57P01..03: admin shutdown, crash shutdown, cannot connect now; 55P03: lock not available; 53: resources.
