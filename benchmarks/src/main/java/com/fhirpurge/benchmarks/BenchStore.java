@@ -76,14 +76,33 @@ public enum BenchStore {
         return v == null || v.isBlank() ? fallback : v;
     }
 
+    /** What every store hands out: its roles and its writer. */
+    private abstract static class Opened implements StoreHandle {
+        private PurgeStorage storage;
+        private ResourceWriter writer;
+
+        final void opened(PurgeStorage roles, ResourceWriter resourceWriter) {
+            this.storage = roles;
+            this.writer = resourceWriter;
+        }
+
+        @Override
+        public PurgeStorage storage() {
+            return storage;
+        }
+
+        @Override
+        public ResourceWriter writer() {
+            return writer;
+        }
+    }
+
     /** A JDBC store on the reference schema. */
-    private static final class Jdbc implements StoreHandle {
+    private static final class Jdbc extends Opened {
         private final BenchStore kind;
         private final String name;
         private final HikariDataSource pool;
         private final JdbcDialect dialect;
-        private final JdbcResourceStore store;
-        private final PurgeStorage storage;
 
         Jdbc(BenchStore kind, String name, int poolSize) {
             this.kind = kind;
@@ -111,18 +130,8 @@ public enum BenchStore {
                     : "MariaDB");
             JdbcSchema.createReferenceSchema(pool, dialect, PREFIX);
             JdbcSchema.createJobSchema(pool, dialect, PREFIX);
-            this.store = new JdbcResourceStore(pool, JdbcLayout.referenceSchema(PREFIX), dialect);
-            this.storage = PurgeStorage.of(store, store, new JdbcJobRepository(pool, dialect, PREFIX));
-        }
-
-        @Override
-        public PurgeStorage storage() {
-            return storage;
-        }
-
-        @Override
-        public ResourceWriter writer() {
-            return store;
+            JdbcResourceStore store = new JdbcResourceStore(pool, JdbcLayout.referenceSchema(PREFIX), dialect);
+            opened(PurgeStorage.of(store, store, new JdbcJobRepository(pool, dialect, PREFIX)), store);
         }
 
         @Override
@@ -271,13 +280,11 @@ public enum BenchStore {
     }
 
     /** A MongoDB store in the reference-field layout. */
-    private static final class Mongo implements StoreHandle {
+    private static final class Mongo extends Opened {
         private final MongoServer server;
         private final MongoClient client;
         private final MongoDatabase database;
         private final MongoLayout layout = MongoLayout.referenceField();
-        private final MongoResourceStore store;
-        private final PurgeStorage storage;
 
         Mongo(String name) {
             String uri = System.getenv("PURGE_MONGO_URI");
@@ -291,21 +298,11 @@ public enum BenchStore {
             }
             client = MongoClients.create(uri);
             database = client.getDatabase(name);
-            store = new MongoResourceStore(client, name, layout);
+            MongoResourceStore store = new MongoResourceStore(client, name, layout);
             store.ensureIndexes(Workload.COMPARTMENT);
             MongoJobRepository jobs = new MongoJobRepository(database, PREFIX);
             jobs.ensureIndexes();
-            storage = PurgeStorage.of(store, store, jobs);
-        }
-
-        @Override
-        public PurgeStorage storage() {
-            return storage;
-        }
-
-        @Override
-        public ResourceWriter writer() {
-            return store;
+            opened(PurgeStorage.of(store, store, jobs), store);
         }
 
         @Override

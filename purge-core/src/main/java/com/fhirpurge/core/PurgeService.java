@@ -391,38 +391,36 @@ public final class PurgeService implements AutoCloseable {
 
     private BulkDeleteStatus bulkDeleteStatusOf(JobRecord job) {
         List<TaskRecord> tasks = storage.jobs().findTasks(job.jobId());
-        List<ResourceTypeStatus> types = new ArrayList<>(tasks.size());
-        List<TaskState> states = new ArrayList<>(tasks.size());
-        Instant updatedAt = job.createdAt();
-        for (TaskRecord t : tasks) {
-            types.add(new ResourceTypeStatus(t.target(), t.state(), t.updatedAt(), t.progress().totalCount(),
-                    t.progress().erasedCount(), t.errorReason()));
-            states.add(t.state());
-            if (t.updatedAt().isAfter(updatedAt)) {
-                updatedAt = t.updatedAt();
-            }
-        }
+        List<ResourceTypeStatus> types = tasks.stream().map(t -> new ResourceTypeStatus(t.target(), t.state(),
+                t.updatedAt(), t.progress().totalCount(), t.progress().erasedCount(), t.errorReason())).toList();
         String mode = job.parameters().get(BulkDeleteJobs.MODE);
-        return new BulkDeleteStatus(job.jobId(), TaskStateMachine.jobState(states), job.createdAt(), updatedAt,
+        return new BulkDeleteStatus(job.jobId(), jobState(tasks), job.createdAt(), lastChange(job, tasks),
                 job.requestedBy(), job.parameters().get(BulkDeleteJobs.RESOURCE_TYPE),
                 mode == null ? EraseMode.SOFT_DELETE : EraseMode.valueOf(mode), types);
     }
 
     private PurgeJobStatus statusOf(JobRecord job) {
         List<TaskRecord> tasks = storage.jobs().findTasks(job.jobId());
-        List<PatientStatus> patients = new ArrayList<>(tasks.size());
-        List<TaskState> states = new ArrayList<>(tasks.size());
+        List<PatientStatus> patients = tasks.stream().map(t -> new PatientStatus(t.target(), t.state(),
+                t.updatedAt(), t.progress().totalCount(), t.progress().erasedCount(), t.progress().erasedByType(),
+                t.errorReason())).toList();
+        return new PurgeJobStatus(job.jobId(), job.kind(), jobState(tasks), job.createdAt(), lastChange(job, tasks),
+                job.requestedBy(), patients);
+    }
+
+    private static TaskState jobState(List<TaskRecord> tasks) {
+        return TaskStateMachine.jobState(tasks.stream().map(TaskRecord::state).toList());
+    }
+
+    /** The latest change of any task, or the job's creation. */
+    private static Instant lastChange(JobRecord job, List<TaskRecord> tasks) {
         Instant updatedAt = job.createdAt();
         for (TaskRecord t : tasks) {
-            patients.add(new PatientStatus(t.target(), t.state(), t.updatedAt(), t.progress().totalCount(),
-                    t.progress().erasedCount(), t.progress().erasedByType(), t.errorReason()));
-            states.add(t.state());
             if (t.updatedAt().isAfter(updatedAt)) {
                 updatedAt = t.updatedAt();
             }
         }
-        return new PurgeJobStatus(job.jobId(), job.kind(), TaskStateMachine.jobState(states), job.createdAt(),
-                updatedAt, job.requestedBy(), patients);
+        return updatedAt;
     }
 
     /**
