@@ -31,11 +31,14 @@ import java.util.UUID;
  * @param nodeId            this node's name in lease owners and thread names; default derived from the process
  * @param compartment       the compartment a patient purge erases; default the R4 specification's Patient
  *                          compartment (66 resource types)
+ * @param jobRetention      how long a finished job (every task completed, error or cancelled) stays readable after its
+ *                          last change; then a started node forgets it and its status is 404; {@link Duration#ZERO}
+ *                          keeps jobs forever; default 30 days
  */
 public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Duration heartbeatInterval,
                           double throttlePerSecond, int maxPatientsPerJob, Duration pollInterval, int maxAttempts,
                           Duration initialBackoff, Duration maxBackoff, Duration shutdownTimeout, String nodeId,
-                          CompartmentDefinition compartment) {
+                          CompartmentDefinition compartment, Duration jobRetention) {
 
     /**
      * Validates every value.
@@ -55,6 +58,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
      * @param shutdownTimeout see {@link #shutdownTimeout()}
      * @param nodeId see {@link #nodeId()}
      * @param compartment see {@link #compartment()}
+     * @param jobRetention see {@link #jobRetention()}
      */
     public PurgeConfig {
         requireRange("batchSize", batchSize, 1, 10_000);
@@ -67,6 +71,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
         requireAtLeast("initialBackoff", initialBackoff, Duration.ZERO);
         requireAtLeast("maxBackoff", maxBackoff, initialBackoff);
         requireAtLeast("shutdownTimeout", shutdownTimeout, Duration.ZERO);
+        requireAtLeast("jobRetention", jobRetention, Duration.ZERO);
         if (!(throttlePerSecond >= 0) || Double.isInfinite(throttlePerSecond)) {
             throw new IllegalArgumentException("throttlePerSecond must be a finite number >= 0, was "
                     + throttlePerSecond);
@@ -120,7 +125,9 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
                 + ", throttlePerSecond=" + (throttlePerSecond == 0 ? "unlimited" : throttlePerSecond)
                 + ", maxPatientsPerJob=" + maxPatientsPerJob + ", pollInterval=" + pollInterval
                 + ", maxAttempts=" + maxAttempts + ", backoff=" + initialBackoff + ".." + maxBackoff
-                + ", shutdownTimeout=" + shutdownTimeout + ", compartment=" + compartment.code()
+                + ", shutdownTimeout=" + shutdownTimeout
+                + ", jobRetention=" + (jobRetention.isZero() ? "forever" : jobRetention)
+                + ", compartment=" + compartment.code()
                 + "(" + compartment.members().size() + " types)";
     }
 
@@ -139,6 +146,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private String nodeId;
         private CompartmentDefinition compartment;
+        private Duration jobRetention = Duration.ofDays(30);
 
         private Builder() {
         }
@@ -269,6 +277,17 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
         }
 
         /**
+         * How long finished jobs stay readable.
+         *
+         * @param value the retention after a job's last change; {@link Duration#ZERO} keeps jobs forever
+         * @return this
+         */
+        public Builder jobRetention(Duration value) {
+            this.jobRetention = value;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration
@@ -280,7 +299,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
                     : PatientCompartment.r4Spec(FhirContext.forR4Cached());
             return new PurgeConfig(batchSize, workers, leaseDuration, heartbeatInterval, throttlePerSecond,
                     maxPatientsPerJob, pollInterval, maxAttempts, initialBackoff, maxBackoff, shutdownTimeout, node,
-                    comp);
+                    comp, jobRetention);
         }
 
         private static String defaultNodeId() {

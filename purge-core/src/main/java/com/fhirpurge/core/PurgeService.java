@@ -225,6 +225,17 @@ public final class PurgeService implements AutoCloseable {
     }
 
     /**
+     * Forgets, now, the jobs that finished longer than {@link PurgeConfig#jobRetention()} ago: their statuses are
+     * 404 from then on. A started service does this by itself every minute; this is for hosts that schedule it
+     * themselves, or run only submit-only nodes.
+     *
+     * @return how many jobs were forgotten (0 when the retention is {@link Duration#ZERO}, keep forever)
+     */
+    public int forgetFinishedJobs() {
+        return engine.forgetFinishedJobs();
+    }
+
+    /**
      * Counts the jobs that still have work (a patient new or being purged), on every node.
      *
      * @return the number of active jobs

@@ -416,6 +416,40 @@ public final class JdbcJobRepository implements JobRepository {
         });
     }
 
+    @Override
+    public int forgetFinished(Instant cutoff, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        int bounded = Math.min(limit, dialect.maxInListSize());
+        return sql.inTransaction("forget finished jobs", c -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + q("job_id") + " FROM " + task + " GROUP BY "
+                    + q("job_id") + " HAVING MAX(" + q("updated_at") + ") < ? AND SUM(CASE WHEN " + q("state")
+                    + " IN ('NEW', 'PROCESSING') THEN 1 ELSE 0 END) = 0 ORDER BY " + q("job_id")
+                    + dialect.limitClause())) {
+                ps.setLong(1, JdbcResourceStore.micros(cutoff));
+                ps.setInt(2, bounded);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+            }
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            for (String table : List.of(task, job)) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE "
+                        + dialect.inPredicate(q("job_id"), ids.size()))) {
+                    dialect.bindIn(c, ps, 1, ids);
+                    ps.executeUpdate();
+                }
+            }
+            return ids.size();
+        });
+    }
+
     private TaskRecord readTask(Connection c, String taskId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + taskColumns + " FROM " + task + " WHERE "
                 + q("task_id") + " = ?")) {

@@ -396,4 +396,40 @@ public final class MongoJobRepository implements JobRepository {
     private static long number(Document d, String field) {
         return ((Number) d.get(field)).longValue();
     }
+
+    @Override
+    public int forgetFinished(Instant cutoff, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        long cutoffMicros = MongoResourceStore.micros(cutoff);
+        return MongoCalls.call("forget finished jobs", () -> {
+            // streams the old tasks' job ids in order; each candidate is checked for work left or a recent change
+            List<String> forgotten = new ArrayList<>();
+            String previous = null;
+            for (Document d : tasks.find(Filters.lt(UPDATED_AT, cutoffMicros)).projection(Projections.include(JOB_ID))
+                    .sort(Sorts.ascending(JOB_ID))) {
+                String jobId = d.getString(JOB_ID);
+                if (jobId.equals(previous)) {
+                    continue;
+                }
+                previous = jobId;
+                boolean keep = tasks.countDocuments(Filters.and(Filters.eq(JOB_ID, jobId), Filters.or(
+                        Filters.in(STATE, TaskState.NEW.name(), TaskState.PROCESSING.name()),
+                        Filters.gte(UPDATED_AT, cutoffMicros)))) > 0;
+                if (!keep) {
+                    forgotten.add(jobId);
+                    if (forgotten.size() == limit) {
+                        break;
+                    }
+                }
+            }
+            if (!forgotten.isEmpty()) {
+                // the job first: a job without its document is invisible, so a crash in between leaves no half job
+                jobs.deleteMany(Filters.in(ID, forgotten));
+                tasks.deleteMany(Filters.in(JOB_ID, forgotten));
+            }
+            return forgotten.size();
+        });
+    }
 }

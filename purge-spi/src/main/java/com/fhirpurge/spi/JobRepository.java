@@ -137,4 +137,15 @@ public interface JobRepository {
      * @return the number of tasks changed; 0 when the job is unknown or already finished
      */
     int requestCancel(String jobId, Instant now);
+
+    /**
+     * Forgets finished jobs: deletes, with their tasks, at most {@code limit} jobs of which every task is final
+     * (completed, error or cancelled) and whose last change (the latest task update) is before {@code cutoff},
+     * oldest job ids first. A job with work left is never deleted, however old.
+     *
+     * @param cutoff the newest last change a forgotten job may have (exclusive)
+     * @param limit  the most jobs to delete in this call, at least 1
+     * @return how many jobs were deleted
+     */
+    int forgetFinished(Instant cutoff, int limit);
 }

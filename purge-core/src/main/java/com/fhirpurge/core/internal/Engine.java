@@ -52,6 +52,9 @@ public final class Engine implements AutoCloseable {
     private final Throttle throttle;
     private final EngineParts parts;
     private static final int JOB_CACHE_SIZE = 1024;
+    /** How often a started node forgets jobs past their retention. */
+    static final Duration FORGET_EVERY = Duration.ofMinutes(1);
+    private static final int FORGET_BATCH = 500;
 
     private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
     private final Map<String, JobRecord> jobCache = new ConcurrentHashMap<>();
@@ -241,6 +244,7 @@ public final class Engine implements AutoCloseable {
 
     private void heartbeatLoop() {
         long intervalNanos = config.heartbeatInterval().toNanos();
+        long lastForget = System.nanoTime();
         while (!stopped) {
             try {
                 TimeUnit.NANOSECONDS.sleep(intervalNanos);
@@ -248,7 +252,38 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             beat();
+            if (System.nanoTime() - lastForget >= FORGET_EVERY.toNanos()) {
+                lastForget = System.nanoTime();
+                try {
+                    forgetFinishedJobs();
+                } catch (RuntimeException e) {
+                    LOG.warn("forgetting finished jobs failed, will try again: {}", e.getMessage());
+                }
+            }
         }
+    }
+
+    /**
+     * Forgets the jobs finished longer than {@link PurgeConfig#jobRetention()} ago, a bounded number per store call;
+     * the heartbeat thread does this every minute.
+     *
+     * @return how many jobs were forgotten
+     */
+    public int forgetFinishedJobs() {
+        if (config.jobRetention().isZero()) {
+            return 0;
+        }
+        Instant cutoff = clock.instant().minus(config.jobRetention());
+        int total = 0;
+        int forgotten;
+        do {
+            forgotten = storage.jobs().forgetFinished(cutoff, FORGET_BATCH);
+            total += forgotten;
+        } while (forgotten == FORGET_BATCH);
+        if (total > 0) {
+            LOG.info("forgot {} jobs finished before {}", total, cutoff);
+        }
+        return total;
     }
 
     /** Extends the lease of every task this node runs; package-private so tests can beat on demand. */

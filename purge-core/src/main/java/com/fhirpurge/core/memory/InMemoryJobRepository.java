@@ -182,4 +182,28 @@ public final class InMemoryJobRepository implements JobRepository {
         return new TaskRecord(t.taskId(), t.jobId(), t.ordinal(), t.target(), state, lease, progress,
                 t.cancelRequested(), errorReason, updatedAt);
     }
+
+    @Override
+    public synchronized int forgetFinished(Instant cutoff, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<String> forgotten = new ArrayList<>();
+        for (String jobId : jobs.keySet()) {
+            if (forgotten.size() == limit) {
+                break;
+            }
+            List<TaskRecord> jobTasks = taskIdsByJob.getOrDefault(jobId, List.of()).stream().map(tasks::get).toList();
+            boolean finished = !jobTasks.isEmpty()
+                    && jobTasks.stream().allMatch(t -> TaskStateMachine.isFinal(t.state()));
+            if (finished && jobTasks.stream().allMatch(t -> t.updatedAt().isBefore(cutoff))) {
+                forgotten.add(jobId);
+            }
+        }
+        for (String jobId : forgotten) {
+            jobs.remove(jobId);
+            taskIdsByJob.remove(jobId).forEach(tasks::remove);
+        }
+        return forgotten.size();
+    }
 }

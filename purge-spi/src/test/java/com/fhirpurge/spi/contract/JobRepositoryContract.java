@@ -124,6 +124,49 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void jobParametersRoundTripWhateverTheyHold() {
+        Map<String, String> tricky = Map.of("query", "code=http://loinc.org|8867-4&date=ge2024&x=%26%3D", "mode",
+                "HARD_DELETE", "line\nbreak", "\u00fc\u4e2d \"quoted\" 'single' ;--", "empty", "");
+        repo.create(new JobRecord("job-p", JobKind.BULK_DELETE, T0, null, tricky),
+                List.of(TaskRecord.newTask("job-p-t0", "job-p", 0, "Observation", T0)));
+
+        assertThat(repo.findJob("job-p").orElseThrow().parameters()).isEqualTo(tricky);
+        assertThat(repo.findJob("job-p").orElseThrow().kind()).isEqualTo(JobKind.BULK_DELETE);
+    }
+
+    @Test
+    void forgetsOnlyFinishedJobsWhoseLastChangeIsBeforeTheCutoff() {
+        createJobWithTasks("job-half", T0.minusSeconds(60), "p1", "p2");
+        TaskRecord running = claim("w1", T0.plusSeconds(1));
+        assertThat(running.taskId()).isEqualTo("job-half-t0");
+        repo.finish(running.taskId(), running.lease(), TaskState.COMPLETED, running.progress(), null,
+                T0.plusSeconds(2));
+        createJobWithTasks("job-old", T0, "p1", "p2");
+        repo.requestCancel("job-old", T0.plusSeconds(10));
+        createJobWithTasks("job-old2", T0, "p1");
+        repo.requestCancel("job-old2", T0.plusSeconds(20));
+        createJobWithTasks("job-active", T0, "p1");
+        createJobWithTasks("job-recent", T0, "p1");
+        repo.requestCancel("job-recent", T0.plus(Duration.ofHours(2)));
+        Instant cutoff = T0.plus(Duration.ofHours(1));
+
+        assertThat(repo.forgetFinished(cutoff, 1)).as("the limit holds").isEqualTo(1);
+        assertThat(repo.forgetFinished(cutoff, 10)).isEqualTo(1);
+        assertThat(repo.forgetFinished(cutoff, 10)).as("nothing more is old and finished").isZero();
+
+        assertThat(repo.findJob("job-old")).isEmpty();
+        assertThat(repo.findTasks("job-old")).isEmpty();
+        assertThat(repo.findJob("job-old2")).isEmpty();
+        assertThat(repo.findTasks("job-old2")).isEmpty();
+        assertThat(repo.findJob("job-active")).isPresent();
+        assertThat(repo.findJob("job-recent")).isPresent();
+        assertThat(repo.findJob("job-half")).as("one task is still new").isPresent();
+        assertThat(repo.findTasks("job-half")).hasSize(2);
+        assertThat(repo.listJobs(null, 10)).extracting(JobRecord::jobId)
+                .containsExactly("job-active", "job-half", "job-recent");
+    }
+
+    @Test
     void listsJobsInIdOrderAPageAtATime() {
         for (String id : List.of("job-c", "job-a", "job-e", "job-b", "job-d")) {
             createJobWithTasks(id, T0, "p1");
