@@ -13,6 +13,7 @@ import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourceKeys;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceSearcher;
@@ -358,7 +359,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
 
     @Override
     public List<ResourceKey> findExisting(Collection<ResourceKey> keys) {
-        Map<String, List<String>> byType = groupByType(keys);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(keys);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -378,7 +379,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             }
             return hit;
         });
-        return inBatchOrder(keys, found);
+        return ResourceKeys.inBatchOrder(keys, found);
     }
 
     @Override
@@ -386,7 +387,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        Map<String, List<String>> byType = groupByType(targets);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(targets);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -433,7 +434,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
 
     @Override
     public List<ResourceKey> hardDelete(Collection<ResourceKey> batch) {
-        Map<String, List<String>> byType = groupByType(batch);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(batch);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -450,7 +451,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             deleteAll(c, byType, type -> table(cur, type), cur.typeColumn(), cur.idColumn(), touched);
             return touched;
         });
-        return inBatchOrder(batch, erased);
+        return ResourceKeys.inBatchOrder(batch, erased);
     }
 
     /**
@@ -526,7 +527,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
     @Override
     public List<ResourceKey> softDelete(Collection<ResourceKey> batch, Instant at) {
         Objects.requireNonNull(at, "at");
-        Map<String, List<String>> byType = groupByType(batch);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(batch);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -581,7 +582,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             }
             return live;
         });
-        return inBatchOrder(batch, deleted);
+        return ResourceKeys.inBatchOrder(batch, deleted);
     }
 
     /** Copies the current rows of some resources into the history table. */
@@ -614,7 +615,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
 
     @Override
     public List<ResourceKey> purgeHistory(Collection<ResourceKey> batch) {
-        Map<String, List<String>> byType = groupByType(batch);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(batch);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -628,7 +629,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             }
             return touched;
         });
-        return inBatchOrder(batch, purged);
+        return ResourceKeys.inBatchOrder(batch, purged);
     }
 
     // ------------------------------------------------------------------------------------------------ writing
@@ -1347,31 +1348,8 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static Map<String, List<String>> groupByType(Collection<ResourceKey> keys) {
-        Map<String, List<String>> byType = new LinkedHashMap<>();
-        for (ResourceKey k : new LinkedHashSet<>(keys)) {
-            byType.computeIfAbsent(k.type(), t -> new ArrayList<>()).add(k.id());
-        }
-        return byType;
-    }
-
     private List<List<String>> chunks(List<String> ids) {
-        int size = dialect.maxInListSize();
-        List<List<String>> chunks = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i += size) {
-            chunks.add(ids.subList(i, Math.min(ids.size(), i + size)));
-        }
-        return chunks;
-    }
-
-    private static List<ResourceKey> inBatchOrder(Collection<ResourceKey> batch, Set<ResourceKey> hit) {
-        List<ResourceKey> ordered = new ArrayList<>();
-        for (ResourceKey k : new LinkedHashSet<>(batch)) {
-            if (hit.contains(k)) {
-                ordered.add(k);
-            }
-        }
-        return ordered;
+        return ResourceKeys.chunks(ids, dialect.maxInListSize());
     }
 
     /**

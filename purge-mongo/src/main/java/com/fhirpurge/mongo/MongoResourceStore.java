@@ -11,6 +11,7 @@ import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourceKeys;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceSearcher;
@@ -428,7 +429,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
 
     @Override
     public List<ResourceKey> findExisting(Collection<ResourceKey> keys) {
-        Map<String, List<String>> byType = groupByType(keys);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(keys);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -448,7 +449,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             return hit;
         });
-        return inBatchOrder(keys, found);
+        return ResourceKeys.inBatchOrder(keys, found);
     }
 
     @Override
@@ -456,7 +457,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        Map<String, List<String>> byType = groupByType(targets);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(targets);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -503,7 +504,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
 
     @Override
     public List<ResourceKey> hardDelete(Collection<ResourceKey> batch) {
-        Map<String, List<String>> byType = groupByType(batch);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(batch);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -530,13 +531,13 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             return touched;
         });
-        return inBatchOrder(batch, erased);
+        return ResourceKeys.inBatchOrder(batch, erased);
     }
 
     @Override
     public List<ResourceKey> softDelete(Collection<ResourceKey> batch, Instant at) {
         Objects.requireNonNull(at, "at");
-        Map<String, List<String>> byType = groupByType(batch);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(batch);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -578,12 +579,12 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             return done;
         });
-        return inBatchOrder(batch, deleted);
+        return ResourceKeys.inBatchOrder(batch, deleted);
     }
 
     @Override
     public List<ResourceKey> purgeHistory(Collection<ResourceKey> batch) {
-        Map<String, List<String>> byType = groupByType(batch);
+        Map<String, List<String>> byType = ResourceKeys.groupByType(batch);
         if (byType.isEmpty()) {
             return List.of();
         }
@@ -602,7 +603,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             return touched;
         });
-        return inBatchOrder(batch, purged);
+        return ResourceKeys.inBatchOrder(batch, purged);
     }
 
     // ------------------------------------------------------------------------------------------------ writing
@@ -1118,30 +1119,8 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         return s == null ? c.bulkWrite(models, UNORDERED) : c.bulkWrite(s, models, UNORDERED);
     }
 
-    private static Map<String, List<String>> groupByType(Collection<ResourceKey> keys) {
-        Map<String, List<String>> byType = new LinkedHashMap<>();
-        for (ResourceKey k : new LinkedHashSet<>(keys)) {
-            byType.computeIfAbsent(k.type(), t -> new ArrayList<>()).add(k.id());
-        }
-        return byType;
-    }
-
     private static List<List<String>> chunks(List<String> ids) {
-        List<List<String>> chunks = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i += CHUNK) {
-            chunks.add(ids.subList(i, Math.min(ids.size(), i + CHUNK)));
-        }
-        return chunks;
-    }
-
-    private static List<ResourceKey> inBatchOrder(Collection<ResourceKey> batch, Set<ResourceKey> hit) {
-        List<ResourceKey> ordered = new ArrayList<>();
-        for (ResourceKey k : new LinkedHashSet<>(batch)) {
-            if (hit.contains(k)) {
-                ordered.add(k);
-            }
-        }
-        return ordered;
+        return ResourceKeys.chunks(ids, CHUNK);
     }
 
     static long micros(Instant at) {
