@@ -1123,8 +1123,12 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         return ResourceKeys.chunks(ids, CHUNK);
     }
 
+    /**
+     * Epoch microseconds, rounded down, as the JDBC adapter stores them. Computed from seconds: {@code
+     * ChronoUnit.MICROS.between} overflows beyond about 292 years from 1970 on Java 17.
+     */
     static long micros(Instant at) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+        return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1000);
     }
 
     /** Epoch microseconds rounded down, saturating at {@link Long#MIN_VALUE} / {@link Long#MAX_VALUE}. */
