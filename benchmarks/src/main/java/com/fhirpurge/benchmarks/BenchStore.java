@@ -149,16 +149,15 @@ public enum BenchStore {
                     + q("src_id") + ", " + q("src_type") + " FROM " + q(PREFIX + "reference") + " WHERE "
                     + q("target_type") + " = 'Patient' AND " + q("target_id") + " IN (" + in + ")) m";
             List<String> statements = new ArrayList<>();
+            String id = q("res_id");
+            String type = q("res_type");
             for (String table : JDBC_TABLES) {
-                boolean refs = table.equals("reference");
-                String id = q(refs ? "src_id" : "res_id");
-                String type = q(refs ? "src_type" : "res_type");
-                String t = q(PREFIX + table);
-                if (!refs) {
-                    statements.add("DELETE FROM " + t + " WHERE (" + id + ", " + type + ") IN (" + members + ")");
-                    statements.add("DELETE FROM " + t + " WHERE " + type + " = 'Patient' AND " + id + " IN (" + in
-                            + ")");
+                if (table.equals("reference")) {
+                    continue; // last, below
                 }
+                String t = q(PREFIX + table);
+                statements.add("DELETE FROM " + t + " WHERE (" + id + ", " + type + ") IN (" + members + ")");
+                statements.add("DELETE FROM " + t + " WHERE " + type + " = 'Patient' AND " + id + " IN (" + in + ")");
             }
             // the reference rows last: membership is read from them
             String r = q(PREFIX + "reference");

@@ -58,6 +58,7 @@ public final class Engine implements AutoCloseable {
 
     private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
     private final Map<String, JobRecord> jobCache = new ConcurrentHashMap<>();
+    private final Map<String, BulkDeleteRequestParser.Parsed> parsedCache = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -199,7 +200,7 @@ public final class Engine implements AutoCloseable {
         }
         BulkDeleteRequestParser.Parsed parsed;
         try {
-            parsed = BulkDeleteJobs.reparse(job.get(), FhirContext.forR4Cached());
+            parsed = parsedRequest(job.get());
         } catch (InvalidRequestException e) {
             return failing(task, "The stored bulk delete request no longer parses: " + e.getMessage());
         }
@@ -226,6 +227,17 @@ public final class Engine implements AutoCloseable {
             jobCache.put(jobId, job.get());
         }
         return job;
+    }
+
+    /**
+     * A bulk delete job's request, parsed once per node: a system-level job has a task per resource type, and the
+     * parse (as of the job's creation time) gives the same answer for each.
+     */
+    private BulkDeleteRequestParser.Parsed parsedRequest(JobRecord job) {
+        if (parsedCache.size() >= JOB_CACHE_SIZE) {
+            parsedCache.clear();
+        }
+        return parsedCache.computeIfAbsent(job.jobId(), id -> BulkDeleteJobs.reparse(job, FhirContext.forR4Cached()));
     }
 
     private TaskRun failing(ActiveTask task, String reason) {
