@@ -12,6 +12,7 @@ import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
+import com.fhirpurge.spi.TaskUpdate;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,8 @@ import javax.sql.DataSource;
  * another node won that task, not an error.
  *
  * <p><b>Fenced writes.</b> Heartbeat, checkpoint, finish and release are one {@code UPDATE} guarded by task id,
- * state {@code PROCESSING}, owner and fence; zero rows updated is a {@link LeaseLostException}.
+ * state {@code PROCESSING}, owner and fence; zero rows updated is a {@link LeaseLostException}. {@link #writeAll}
+ * makes a group's writes in one transaction and answers a lost lease per write instead.
  *
  * <p>Times are stored as epoch microseconds (UTC), so no session or JVM time zone is ever involved; instants are
  * kept to the microsecond.
@@ -239,6 +241,38 @@ public final class JdbcJobRepository implements JobRepository {
                 : claimGuarded(c, owner, now, leaseUntil));
     }
 
+    /**
+     * With {@code SKIP LOCKED}, one transaction locks up to {@code limit} runnable rows and leases them all; else
+     * the tasks are claimed one by one.
+     */
+    @Override
+    public List<TaskRecord> claimUpTo(String owner, Instant now, Instant leaseUntil, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        if (!dialect.supportsSkipLocked() || limit == 1) {
+            return JobRepository.super.claimUpTo(owner, now, leaseUntil, limit);
+        }
+        return sql.inTransaction("claim up to " + limit + " tasks", c -> {
+            List<String> taskIds = new ArrayList<>(limit);
+            try (PreparedStatement ps = c.prepareStatement(candidatesSql() + dialect.forUpdateSkipLocked())) {
+                ps.setLong(1, JdbcResourceStore.micros(now));
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        taskIds.add(rs.getString(1));
+                    }
+                }
+            }
+            List<TaskRecord> claimed = new ArrayList<>(taskIds.size());
+            for (String taskId : taskIds) {
+                takeLease(c, taskId, null, owner, now, leaseUntil);
+                claimed.add(readTask(c, taskId));
+            }
+            return claimed;
+        });
+    }
+
     private String candidatesSql() {
         return "SELECT " + q("task_id") + ", " + q("fence") + " FROM " + task + " WHERE " + runnable + " ORDER BY "
                 + q("job_created_at") + ", " + q("job_id") + ", " + q("ordinal") + dialect.limitClause();
@@ -321,15 +355,22 @@ public final class JdbcJobRepository implements JobRepository {
     @Override
     public void finish(String taskId, Lease lease, TaskState finalState, TaskProgress progress, String errorReason,
                        Instant now) {
-        if (finalState != TaskState.COMPLETED && finalState != TaskState.ERROR && finalState != TaskState.CANCELLED) {
+        if (!finalState.isFinal()) {
             throw new IllegalArgumentException("Not a final state: " + finalState);
         }
-        fenced("finish", taskId, lease, progressAssignments() + ", " + q("state") + " = ?, " + q("error_reason")
-                + " = ?", ps -> {
-                    int i = bindProgress(ps, progress, now);
-                    ps.setString(i++, finalState.name());
-                    ps.setString(i, errorReason);
-                });
+        fenced("finish", taskId, lease, finishAssignments(),
+                ps -> bindFinish(ps, progress, finalState, errorReason, now));
+    }
+
+    private String finishAssignments() {
+        return progressAssignments() + ", " + q("state") + " = ?, " + q("error_reason") + " = ?";
+    }
+
+    private static void bindFinish(PreparedStatement ps, TaskProgress progress, TaskState finalState,
+                                   String errorReason, Instant now) throws SQLException {
+        int i = bindProgress(ps, progress, now);
+        ps.setString(i++, finalState.name());
+        ps.setString(i, errorReason);
     }
 
     @Override
@@ -360,26 +401,57 @@ public final class JdbcJobRepository implements JobRepository {
     }
 
     private TaskControl fenced(String what, String taskId, Lease lease, String assignments, Binder binder) {
-        return sql.inTransaction(what + " of task " + taskId, c -> {
-            int params = countParameters(assignments);
-            String s = "UPDATE " + task + " SET " + assignments + " WHERE " + q("task_id") + " = ? AND " + q("state")
-                    + " = 'PROCESSING' AND " + q("lease_owner") + " = ? AND " + q("fence") + " = ?";
-            try (PreparedStatement ps = c.prepareStatement(s)) {
-                binder.bind(ps);
-                ps.setString(params + 1, taskId);
-                ps.setString(params + 2, lease.owner());
-                ps.setLong(params + 3, lease.fence());
-                if (ps.executeUpdate() != 1) {
-                    throw new LeaseLostException(taskId, lease.owner(), lease.fence());
+        TaskControl answer = sql.inTransaction(what + " of task " + taskId,
+                c -> fencedIn(c, taskId, lease, assignments, binder));
+        if (answer == TaskControl.LEASE_LOST) {
+            throw new LeaseLostException(taskId, lease.owner(), lease.fence());
+        }
+        return answer;
+    }
+
+    /** One fenced update on an open transaction; a lost lease is answered, not thrown, and changes nothing. */
+    private TaskControl fencedIn(Connection c, String taskId, Lease lease, String assignments, Binder binder)
+            throws SQLException {
+        int params = countParameters(assignments);
+        String s = "UPDATE " + task + " SET " + assignments + " WHERE " + q("task_id") + " = ? AND " + q("state")
+                + " = 'PROCESSING' AND " + q("lease_owner") + " = ? AND " + q("fence") + " = ?";
+        try (PreparedStatement ps = c.prepareStatement(s)) {
+            binder.bind(ps);
+            ps.setString(params + 1, taskId);
+            ps.setString(params + 2, lease.owner());
+            ps.setLong(params + 3, lease.fence());
+            if (ps.executeUpdate() != 1) {
+                return TaskControl.LEASE_LOST;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + q("cancel_requested") + " FROM " + task
+                + " WHERE " + q("task_id") + " = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1) ? TaskControl.CANCEL_REQUESTED : TaskControl.CONTINUE;
+            }
+        }
+    }
+
+    /** The writes in one transaction: one commit for a whole group of small tasks. */
+    @Override
+    public List<TaskControl> writeAll(List<TaskUpdate> updates, Instant now) {
+        if (updates.isEmpty()) {
+            return List.of();
+        }
+        return sql.inTransaction("write " + updates.size() + " tasks", c -> {
+            List<TaskControl> answers = new ArrayList<>(updates.size());
+            for (TaskUpdate u : updates) {
+                if (u.finalState() == null) {
+                    answers.add(fencedIn(c, u.taskId(), u.lease(), progressAssignments(),
+                            ps -> bindProgress(ps, u.progress(), now)));
+                } else {
+                    TaskControl answer = fencedIn(c, u.taskId(), u.lease(), finishAssignments(),
+                            ps -> bindFinish(ps, u.progress(), u.finalState(), u.errorReason(), now));
+                    answers.add(answer == TaskControl.LEASE_LOST ? answer : TaskControl.CONTINUE);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + q("cancel_requested") + " FROM " + task
-                    + " WHERE " + q("task_id") + " = ?")) {
-                ps.setString(1, taskId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() && rs.getBoolean(1) ? TaskControl.CANCEL_REQUESTED : TaskControl.CONTINUE;
-                }
-            }
+            return answers;
         });
     }
 

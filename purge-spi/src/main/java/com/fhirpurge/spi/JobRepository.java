@@ -1,6 +1,7 @@
 package com.fhirpurge.spi;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -78,6 +79,35 @@ public interface JobRepository {
     Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil);
 
     /**
+     * Claims up to {@code limit} runnable tasks, each exactly as {@link #claim} would, in the order {@code claim}
+     * would hand them out. A worker that runs many small tasks together (a patient purge groups patients whose
+     * compartment fits one batch) claims them in one round trip.
+     *
+     * <p>The default calls {@link #claim} until it has {@code limit} tasks or nothing is runnable; a repository that
+     * can claim several rows in one transaction should override it.
+     *
+     * @param owner      the claiming worker
+     * @param now        the caller's current time
+     * @param leaseUntil when the new leases end
+     * @param limit      the most tasks to claim, at least 1
+     * @return the claimed tasks as stored after the claim, empty when nothing is runnable
+     */
+    default List<TaskRecord> claimUpTo(String owner, Instant now, Instant leaseUntil, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        List<TaskRecord> claimed = new ArrayList<>();
+        while (claimed.size() < limit) {
+            Optional<TaskRecord> next = claim(owner, now, leaseUntil);
+            if (next.isEmpty()) {
+                break;
+            }
+            claimed.add(next.get());
+        }
+        return claimed;
+    }
+
+    /**
      * Extends a lease.
      *
      * @param taskId   the task
@@ -114,6 +144,37 @@ public interface JobRepository {
      */
     void finish(String taskId, Lease lease, TaskState finalState, TaskProgress progress, String errorReason,
                 Instant now);
+
+    /**
+     * Makes several fenced writes, each exactly as {@link #checkpoint} (for an update without a final state) or
+     * {@link #finish} would, with one difference: a write whose lease is lost is answered
+     * {@link TaskControl#LEASE_LOST}, changes nothing, and does not stop the other writes. A worker that runs many
+     * small tasks together saves their progress in one round trip.
+     *
+     * <p>The default makes the writes one by one; a repository that can make them in one transaction should
+     * override it. Either way each write stands on its own: the caller must not rely on all or none.
+     *
+     * @param updates the writes, at most one per task
+     * @param now     the caller's current time
+     * @return per update, in the same order: {@link TaskControl#CONTINUE}, {@link TaskControl#CANCEL_REQUESTED}
+     *         (for a checkpoint of a task whose job a caller asked to cancel) or {@link TaskControl#LEASE_LOST}
+     */
+    default List<TaskControl> writeAll(List<TaskUpdate> updates, Instant now) {
+        List<TaskControl> answers = new ArrayList<>(updates.size());
+        for (TaskUpdate u : updates) {
+            try {
+                if (u.finalState() == null) {
+                    answers.add(checkpoint(u.taskId(), u.lease(), u.progress(), now));
+                } else {
+                    finish(u.taskId(), u.lease(), u.finalState(), u.progress(), u.errorReason(), now);
+                    answers.add(TaskControl.CONTINUE);
+                }
+            } catch (LeaseLostException e) {
+                answers.add(TaskControl.LEASE_LOST);
+            }
+        }
+        return answers;
+    }
 
     /**
      * Gives a lease back early (on orderly shutdown) so another worker may claim the task at once: the task stays

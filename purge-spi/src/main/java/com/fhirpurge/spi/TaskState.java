@@ -30,4 +30,13 @@ public enum TaskState {
     public String code() {
         return code;
     }
+
+    /**
+     * Whether this state ends a task: completed, error or cancelled.
+     *
+     * @return {@code true} for a final state
+     */
+    public boolean isFinal() {
+        return this == COMPLETED || this == ERROR || this == CANCELLED;
+    }
 }

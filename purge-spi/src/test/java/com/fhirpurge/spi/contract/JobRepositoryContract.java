@@ -14,13 +14,13 @@ import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
+import com.fhirpurge.spi.TaskUpdate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -280,6 +280,73 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void claimUpToLeasesSeveralTasksInClaimOrderAndNoMoreThanAsked() {
+        createJobWithTasks("job-b", T0.plusSeconds(5), "p3", "p4");
+        createJobWithTasks("job-a", T0, "p1", "p2");
+        Instant now = T0.plusSeconds(10);
+
+        List<TaskRecord> first = repo.claimUpTo("worker-a", now, now.plus(LEASE), 3);
+
+        assertThat(first).extracting(TaskRecord::target).containsExactly("p1", "p2", "p3");
+        for (TaskRecord t : first) {
+            assertThat(t.state()).isEqualTo(TaskState.PROCESSING);
+            assertThat(t.lease()).isEqualTo(new Lease("worker-a", now.plus(LEASE), 1));
+            assertThat(task(t.taskId())).isEqualTo(t);
+        }
+        assertThat(repo.claimUpTo("worker-b", now, now.plus(LEASE), 3)).extracting(TaskRecord::target)
+                .containsExactly("p4");
+        assertThat(repo.claimUpTo("worker-b", now, now.plus(LEASE), 3)).isEmpty();
+        Instant expired = now.plus(LEASE);
+        assertThat(repo.claimUpTo("worker-c", expired, expired.plus(LEASE), 10))
+                .allSatisfy(t -> assertThat(t.lease().fence()).isEqualTo(2)).hasSize(4);
+    }
+
+    @Test
+    void writeAllCheckpointsAndFinishesEachTaskAndAnswersALostLeaseWithoutStoppingTheOthers() {
+        createJobWithTasks("job-1", T0, "p1", "p2", "p3");
+        createJobWithTasks("job-2", T0, "p4");
+        TaskRecord a = claim("worker-a", T0);
+        TaskRecord b = claim("worker-a", T0);
+        TaskRecord c = claim("worker-a", T0);
+        TaskRecord d = claim("worker-a", T0);
+        repo.requestCancel("job-2", T0.plusSeconds(1));
+        Lease stale = new Lease("worker-a", b.lease().until(), b.lease().fence() + 1);
+        Instant at = T0.plusSeconds(2);
+
+        List<TaskControl> checkpoints = repo.writeAll(List.of(
+                TaskUpdate.checkpoint(a.taskId(), a.lease(), someProgress()),
+                TaskUpdate.checkpoint(b.taskId(), stale, someProgress()),
+                TaskUpdate.checkpoint(d.taskId(), d.lease(), someProgress())), at);
+
+        assertThat(checkpoints).containsExactly(TaskControl.CONTINUE, TaskControl.LEASE_LOST,
+                TaskControl.CANCEL_REQUESTED);
+        assertThat(task(a.taskId()).progress()).isEqualTo(someProgress());
+        assertThat(task(a.taskId()).updatedAt()).isEqualTo(at);
+        assertThat(task(b.taskId()).progress()).isEqualTo(TaskProgress.INITIAL);
+        assertThat(task(b.taskId()).updatedAt()).isEqualTo(T0);
+
+        TaskProgress done = new TaskProgress(7L, Map.of("Observation", 7L), null, 1, List.of());
+        List<TaskControl> finals = repo.writeAll(List.of(
+                TaskUpdate.finish(a.taskId(), a.lease(), TaskState.COMPLETED, done, null),
+                TaskUpdate.finish(b.taskId(), stale, TaskState.COMPLETED, done, null),
+                TaskUpdate.finish(c.taskId(), c.lease(), TaskState.ERROR, TaskProgress.INITIAL, "referrers"),
+                TaskUpdate.finish(d.taskId(), d.lease(), TaskState.CANCELLED, TaskProgress.INITIAL, null)),
+                at.plusSeconds(1));
+
+        assertThat(finals).containsExactly(TaskControl.CONTINUE, TaskControl.LEASE_LOST, TaskControl.CONTINUE,
+                TaskControl.CONTINUE);
+        assertThat(task(a.taskId()).state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(task(a.taskId()).progress()).isEqualTo(done);
+        assertThat(task(b.taskId()).state()).isEqualTo(TaskState.PROCESSING);
+        assertThat(task(c.taskId()).state()).isEqualTo(TaskState.ERROR);
+        assertThat(task(c.taskId()).errorReason()).isEqualTo("referrers");
+        assertThat(task(d.taskId()).state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(repo.writeAll(List.of(), at)).isEmpty();
+        assertThat(repo.writeAll(List.of(TaskUpdate.checkpoint(a.taskId(), a.lease(), done)), at))
+                .containsExactly(TaskControl.LEASE_LOST);
+    }
+
+    @Test
     void aCheckpointStoresEveryFieldOfTheProgress() {
         createJobWithTasks("job-1", T0, "p1");
         TaskRecord a = claim("worker-a", T0);
@@ -395,10 +462,14 @@ public abstract class JobRepositoryContract {
                 futures.add(pool.submit(() -> {
                     start.await();
                     Instant now = T0.plusSeconds(1);
-                    Optional<TaskRecord> t;
-                    while ((t = r.claim(owner, now, now.plus(LEASE))).isPresent()) {
-                        if (claimedBy.putIfAbsent(t.get().taskId(), owner) != null) {
-                            duplicates.add(t.get().taskId());
+                    List<TaskRecord> batch;
+                    // Half the owners claim one task at a time, the other half several at once.
+                    while (!(batch = r.claimUpTo(owner, now, now.plus(LEASE), owner.endsWith("0")
+                            || owner.endsWith("1") ? 1 : 3)).isEmpty()) {
+                        for (TaskRecord t : batch) {
+                            if (claimedBy.putIfAbsent(t.taskId(), owner) != null) {
+                                duplicates.add(t.taskId());
+                            }
                         }
                     }
                     return null;
