@@ -7,9 +7,13 @@ import static com.fhirpurge.spi.contract.TestResources.anObservationOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.Mockito.atLeast;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import com.fhirpurge.core.memory.InMemoryJobRepository;
@@ -18,7 +22,11 @@ import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.ErasureEvent;
 import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.Footprint;
+import com.fhirpurge.spi.JobRepository;
+import com.fhirpurge.spi.Lease;
 import com.fhirpurge.spi.ResourceEraser;
+import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.TaskUpdate;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.StoreException;
@@ -37,8 +45,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
 
 /** The engine end to end on the in-memory store: counts, progress, cancel, crashes, stale leases, failures. */
 class PurgeServiceTest {
@@ -51,6 +61,7 @@ class PurgeServiceTest {
     private final MutableClock clock = new MutableClock(T0);
     private final List<PurgeService> services = new ArrayList<>();
     private final Map<ResourceKey, Integer> erasedEvents = new ConcurrentHashMap<>();
+    private final Map<String, List<ResourceKey>> eventsByTask = new ConcurrentHashMap<>();
 
     @AfterEach
     void closeServices() {
@@ -71,8 +82,17 @@ class PurgeServiceTest {
     }
 
     private PurgeService service(ResourceEraser eraser, PurgeConfig config) {
-        ErasureListener counting = (ErasureEvent e) -> e.resources().forEach(k -> erasedEvents.merge(k, 1, Integer::sum));
-        PurgeService s = PurgeService.builder(PurgeStorage.of(store, eraser, jobs).withListener(counting))
+        return service(store, eraser, jobs, config);
+    }
+
+    private PurgeService service(ResourceFinder finder, ResourceEraser eraser, JobRepository repository,
+                                 PurgeConfig config) {
+        ErasureListener counting = (ErasureEvent e) -> {
+            e.resources().forEach(k -> erasedEvents.merge(k, 1, Integer::sum));
+            eventsByTask.computeIfAbsent(e.taskId(), t -> Collections.synchronizedList(new ArrayList<>()))
+                    .addAll(e.resources());
+        };
+        PurgeService s = PurgeService.builder(PurgeStorage.of(finder, eraser, repository).withListener(counting))
                 .config(config).clock(clock).build();
         services.add(s);
         return s;
@@ -503,6 +523,235 @@ class PurgeServiceTest {
         assertThat(done.purgedResourcesCount()).isEqualTo(25);
         verify(broken, atLeast(4)).afterErase(any());
         assertNoResidue(p1, "p1");
+    }
+
+    // ---------------------------------------------------------------------------------- groups of small patients
+
+    /** Patients {@code prefix0..} with {@code size} members each; returns every key. */
+    private List<ResourceKey> smallPatients(String prefix, int count, int size, List<String> ids) {
+        List<ResourceKey> keys = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(prefix + i);
+            keys.addAll(aPatientWith(prefix + i, size));
+        }
+        return keys;
+    }
+
+    private void assertEachTaskHeardExactlyItsPatient(String jobId, Map<String, List<ResourceKey>> expected) {
+        for (TaskRecord t : jobs.findTasks(jobId)) {
+            assertThat(eventsByTask.getOrDefault(t.taskId(), List.of())).as("events of %s", t.target())
+                    .containsExactlyInAnyOrderElementsOf(expected.get(t.target()));
+        }
+    }
+
+    @Test
+    void smallPatientsArePurgedInGroupsThatShareTheirCommits() throws Exception {
+        List<String> ids = new ArrayList<>();
+        Map<String, List<ResourceKey>> byPatient = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            byPatient.put("s" + i, aPatientWith("s" + i, 5));
+            ids.add("s" + i);
+        }
+        Map<ResourceKey, Footprint> control = aControlSetReferencing("s0");
+        JobRepository counted = spy(jobs);
+        PurgeService purge = service(store, store, counted, config("a").workers(1).groupSize(8).build()).start();
+
+        String jobId = purge.submitPatientPurge(new PurgeRequest(ids, null));
+        PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.patients()).allSatisfy(p -> {
+            assertThat(p.totalResourcesCount()).isEqualTo(5);
+            assertThat(p.purgedResourcesCount()).isEqualTo(5);
+            assertThat(p.purgedByType()).containsEntry("Patient", 1L).containsEntry("Observation", 3L)
+                    .containsEntry("Encounter", 1L);
+        });
+        byPatient.forEach((id, keys) -> assertNoResidue(keys, id));
+        assertUntouched(control);
+        assertThat(erasedEvents).hasSize(200).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertEachTaskHeardExactlyItsPatient(jobId, byPatient);
+        // Five groups of eight: one checkpoint and one final write of eight tasks each, instead of 40 of each.
+        ArgumentCaptor<List<TaskUpdate>> writes = ArgumentCaptor.captor();
+        verify(counted, times(10)).writeAll(writes.capture(), any());
+        assertThat(writes.getAllValues()).allSatisfy(w -> assertThat(w).hasSize(8));
+    }
+
+    @Test
+    void aResourceInTwoGroupedCompartmentsIsErasedOnceAndCountedForTheFirst() throws Exception {
+        List<ResourceKey> a = aPatientWith("a", 3);
+        List<ResourceKey> b = aPatientWith("b", 3);
+        ResourceWrite shared = anObservationOf("shared", "a").referencing("performer", "Patient/b").build();
+        store.write(List.of(shared));
+        PurgeService purge = started(store, config("x").workers(1).build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("a", "b")), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "a").purgedResourcesCount()).isEqualTo(4);
+        assertThat(patient(done, "a").totalResourcesCount()).isEqualTo(4);
+        assertThat(patient(done, "b").purgedResourcesCount()).isEqualTo(3);
+        assertThat(patient(done, "b").totalResourcesCount()).isEqualTo(3);
+        assertNoResidue(List.of(shared.key()), "a", "b");
+        assertNoResidue(a);
+        assertNoResidue(b);
+        assertThat(erasedEvents).hasSize(7).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
+    void aResourceWrittenIntoAGroupedCompartmentMeanwhileIsCaughtByThatPatientsSweep() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<ResourceKey> all = smallPatients("g", 3, 3, ids);
+        ResourceWrite lateArrival = anObservationOf("late", "g2").build();
+        ScriptedEraser eraser = new ScriptedEraser(store).after((n, batch) -> {
+            if (n == 1) {
+                store.write(List.of(lateArrival));
+            }
+        });
+        PurgeService purge = started(eraser, config("x").workers(1).build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(new PurgeRequest(ids, null)), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "g0").purgedResourcesCount()).isEqualTo(3);
+        assertThat(patient(done, "g1").purgedResourcesCount()).isEqualTo(3);
+        assertThat(patient(done, "g2").purgedResourcesCount()).isEqualTo(4);
+        assertThat(patient(done, "g2").totalResourcesCount()).isEqualTo(4);
+        assertNoResidue(all, "g0", "g1", "g2");
+        assertThat(store.read(lateArrival.key())).isEmpty();
+    }
+
+    @Test
+    void aCancelWhileAGroupIsBeingReadErasesNothingOfIt() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<ResourceKey> all = smallPatients("c", 4, 3, ids);
+        AtomicInteger reads = new AtomicInteger();
+        AtomicReference<PurgeService> service = new AtomicReference<>();
+        AtomicReference<String> job = new AtomicReference<>();
+        ResourceFinder finder = spy(store);
+        doAnswer(call -> {
+            if (reads.incrementAndGet() == 3) {
+                service.get().cancel(job.get());
+            }
+            return call.callRealMethod();
+        }).when(finder).findMembers(any(), any(), anyInt());
+        PurgeService purge = service(finder, store, jobs, config("x").workers(1).build());
+        service.set(purge);
+        job.set(purge.submitPatientPurge(new PurgeRequest(ids, null)));
+        purge.start();
+
+        PurgeJobStatus done = purge.awaitTermination(job.get(), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(done.patients()).allSatisfy(p -> {
+            assertThat(p.state()).isEqualTo(TaskState.CANCELLED);
+            assertThat(p.purgedResourcesCount()).isZero();
+        });
+        assertThat(erasedEvents).isEmpty();
+        all.forEach(k -> assertThat(store.read(k)).as("kept %s", k).isPresent());
+    }
+
+    @Test
+    void aGroupMemberWhoseLeaseIsLostKeepsItsDataForItsNewOwner() throws Exception {
+        List<String> ids = new ArrayList<>();
+        Map<String, List<ResourceKey>> byPatient = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            byPatient.put("l" + i, aPatientWith("l" + i, 4));
+            ids.add("l" + i);
+        }
+        JobRepository stealing = spy(jobs);
+        AtomicInteger writes = new AtomicInteger();
+        doAnswer(call -> {
+            List<TaskUpdate> updates = call.getArgument(0);
+            if (writes.incrementAndGet() == 1) {
+                // Another owner took l1 over between its claim and the group's checkpoint.
+                updates = updates.stream().map(u -> u.taskId().endsWith("-1")
+                        ? TaskUpdate.checkpoint(u.taskId(), new Lease(u.lease().owner(), u.lease().until(),
+                        u.lease().fence() + 1), u.progress()) : u).toList();
+            }
+            return jobs.writeAll(updates, call.getArgument(1));
+        }).when(stealing).writeAll(any(), any());
+        PurgeService purge = service(store, store, stealing, config("x").workers(1).build()).start();
+        String jobId = purge.submitPatientPurge(new PurgeRequest(ids, null));
+
+        awaitState(purge, jobId, "l2", TaskState.COMPLETED);
+        assertThat(patient(purge.status(jobId), "l0").state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(purge.status(jobId), "l1").state()).isEqualTo(TaskState.PROCESSING);
+        byPatient.get("l1").forEach(k -> assertThat(store.read(k)).as("kept %s", k).isPresent());
+
+        clock.advance(Duration.ofSeconds(31));
+        PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.patients()).allSatisfy(p -> assertThat(p.purgedResourcesCount()).isEqualTo(4));
+        assertThat(jobs.findTasks(jobId).get(1).lease().fence()).isEqualTo(2);
+        byPatient.forEach((id, keys) -> assertNoResidue(keys, id));
+        assertThat(erasedEvents).hasSize(12).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
+    void aPermanentFailureInAGroupIsTracedToItsPatientAndTheOthersComplete() throws Exception {
+        List<String> ids = new ArrayList<>(List.of("bad"));
+        List<ResourceKey> bad = aPatientWith("bad", 4);
+        List<ResourceKey> good = smallPatients("ok", 3, 4, ids);
+        ScriptedEraser failing = new ScriptedEraser(store).before((n, batch) -> {
+            if (batch.contains(ResourceKey.of("Patient", "bad"))) {
+                throw new StoreException("permission denied for table resource", null, false, "42501");
+            }
+        });
+        PurgeService purge = started(failing, config("x").workers(1).build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(new PurgeRequest(ids, null)), WAIT);
+
+        assertThat(patient(done, "bad").state()).isEqualTo(TaskState.ERROR);
+        assertThat(patient(done, "bad").errorReason()).contains("permission denied").contains("42501");
+        assertThat(patient(done, "bad").purgedResourcesCount())
+                .isEqualTo(bad.stream().filter(k -> store.read(k).isEmpty()).count());
+        for (String ok : List.of("ok0", "ok1", "ok2")) {
+            assertThat(patient(done, ok).state()).isEqualTo(TaskState.COMPLETED);
+            assertThat(patient(done, ok).purgedResourcesCount()).isEqualTo(4);
+        }
+        assertNoResidue(good, "ok0", "ok1", "ok2");
+        assertThat(erasedEvents).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
+    void aWorkerKilledMidGroupIsResumedByAnotherNodeWithExactCountsForEveryMember() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<ResourceKey> all = smallPatients("k", 5, 4, ids);
+        Map<ResourceKey, Footprint> control = aControlSetReferencing("k0");
+        ScriptedEraser dying = new ScriptedEraser(store).after((n, batch) -> {
+            if (n == 1) {
+                throw new SimulatedCrash();
+            }
+        });
+        PurgeService nodeA = started(dying, config("node-a").workers(1).build());
+        String jobId = nodeA.submitPatientPurge(new PurgeRequest(ids, null));
+        awaitCalls(dying, 1);
+        nodeA.close();
+        assertThat(jobs.findTasks(jobId)).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TaskState.PROCESSING);
+            assertThat(t.progress().pending()).as("announced before the erase").hasSize(4);
+        });
+
+        clock.advance(Duration.ofSeconds(31));
+        PurgeJobStatus done = started(store, config("node-b").build()).awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.patients()).allSatisfy(p -> {
+            assertThat(p.purgedResourcesCount()).as(p.patientId()).isEqualTo(4);
+            assertThat(p.totalResourcesCount()).as(p.patientId()).isEqualTo(4);
+        });
+        assertNoResidue(all, ids.toArray(String[]::new));
+        assertUntouched(control);
+    }
+
+    private static void awaitState(PurgeService purge, String jobId, String patientId, TaskState state)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (patient(purge.status(jobId), patientId).state() != state && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(patient(purge.status(jobId), patientId).state()).isEqualTo(state);
     }
 
     private static void awaitCalls(ScriptedEraser eraser, int calls) throws InterruptedException {

@@ -10,8 +10,11 @@ import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.Lease;
 import com.fhirpurge.spi.LeaseLostException;
+import com.fhirpurge.spi.CompartmentScope;
+import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.SearchCriteria;
 import com.fhirpurge.spi.TaskControl;
+import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,7 +155,7 @@ public final class Engine implements AutoCloseable {
                 if (claimed.isEmpty()) {
                     pause(config.pollInterval());
                 } else {
-                    runTask(claimed.get());
+                    runClaimed(owner, claimed.get());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -165,8 +168,105 @@ public final class Engine implements AutoCloseable {
         LOG.debug("worker {} stopped", owner);
     }
 
-    private void runTask(TaskRecord claimed) throws InterruptedException {
-        ActiveTask task = new ActiveTask(claimed);
+    /**
+     * Runs a claimed task. A fresh patient-purge task whose compartment fits one page seeds a group: the worker
+     * claims up to {@link PurgeConfig#groupSize()} - 1 more tasks and purges the small fresh patients among them
+     * together ({@link PatientGroupRun}); every other task, and every member that must go on alone, then runs on its
+     * own, in order. A big compartment never makes a worker claim more, so big patients spread over the workers.
+     */
+    private void runClaimed(String owner, TaskRecord first) throws InterruptedException {
+        if (config.groupSize() == 1 || !groupable(first)) {
+            runTask(new ActiveTask(first));
+            return;
+        }
+        ActiveTask seed = register(new ActiveTask(first));
+        List<ActiveTask> held = new ArrayList<>(List.of(seed));
+        try {
+            Optional<PatientGroupRun.Member> seedMember = firstPage(seed);
+            if (seedMember.isEmpty()) {
+                runTask(seed);
+                return;
+            }
+            List<PatientGroupRun.Member> members = new ArrayList<>(List.of(seedMember.get()));
+            List<ActiveTask> alone = new ArrayList<>();
+            for (TaskRecord more : claimMore(owner)) {
+                ActiveTask t = register(new ActiveTask(more));
+                held.add(t);
+                Optional<PatientGroupRun.Member> member = groupable(more) ? firstPage(t) : Optional.empty();
+                if (member.isPresent()) {
+                    members.add(member.get());
+                } else {
+                    alone.add(t);
+                }
+            }
+            if (members.size() == 1) {
+                runTask(seed); // a group of one would pay the same commits, and retry a failing store twice over
+                for (ActiveTask t : alone) {
+                    runTask(t);
+                }
+                return;
+            }
+            List<PatientGroupRun.Continuation> goOn;
+            try {
+                goOn = new PatientGroupRun(members, parts, config.batchSize()).run();
+            } catch (RuntimeException e) {
+                LOG.error("worker {}: a group of {} patients stopped unexpectedly; their leases will expire and "
+                        + "other workers resume them", owner, members.size(), e);
+                members.forEach(m -> active.remove(m.task().taskId(), m.task()));
+                goOn = List.of();
+            }
+            for (PatientGroupRun.Continuation c : goOn) {
+                runTask(c.task(), new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts,
+                        config.batchSize(), () -> running));
+            }
+            for (ActiveTask t : alone) {
+                runTask(t);
+            }
+        } finally {
+            held.forEach(t -> active.remove(t.taskId(), t));
+        }
+    }
+
+    /** Whether a claimed task may join a group: a patient purge not yet begun and not being cancelled. */
+    private boolean groupable(TaskRecord task) {
+        return task.progress().equals(TaskProgress.INITIAL) && !task.cancelRequested()
+                && findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE).orElse(false);
+    }
+
+    /** The task's first page when it is the whole compartment; empty when it is not, or could not be read. */
+    private Optional<PatientGroupRun.Member> firstPage(ActiveTask task) throws InterruptedException {
+        CompartmentScope scope = new CompartmentScope(config.compartment(), task.claimed().target());
+        try {
+            ResourcePage page = retrier.call(task.jobId(), "find members",
+                    () -> storage.finder().findMembers(scope, null, config.batchSize()));
+            return page.hasNext() ? Optional.empty() : Optional.of(new PatientGroupRun.Member(task, scope, page));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // the run alone meets the failure again and reports it
+        }
+    }
+
+    private List<TaskRecord> claimMore(String owner) {
+        try {
+            Instant now = clock.instant();
+            return storage.jobs().claimUpTo(owner, now, now.plus(config.leaseDuration()), config.groupSize() - 1);
+        } catch (RuntimeException e) {
+            LOG.warn("worker {}: claiming more tasks failed; going on with those claimed: {}", owner, e.getMessage());
+            return List.of();
+        }
+    }
+
+    private ActiveTask register(ActiveTask task) {
+        active.put(task.taskId(), task);
+        return task;
+    }
+
+    private void runTask(ActiveTask task) throws InterruptedException {
+        runTask(task, null);
+    }
+
+    /** Runs a task alone: {@code run} when given, else the run for its job's kind from its claimed progress. */
+    private void runTask(ActiveTask task, TaskRun run) throws InterruptedException {
+        TaskRecord claimed = task.claimed();
         active.put(task.taskId(), task);
         try {
             if (claimed.progress().pass() > 1 || claimed.progress().cursor() != null
@@ -174,7 +274,7 @@ public final class Engine implements AutoCloseable {
                 LOG.info("job {}: task {} ({}) taken over with fence {}, resuming from its checkpoint",
                         task.jobId(), task.taskId(), claimed.target(), claimed.lease().fence());
             }
-            runFor(task).run();
+            (run != null ? run : runFor(task)).run();
         } catch (LeaseLostException e) {
             LOG.warn("job {}: lost the lease on task {}; its new owner continues", task.jobId(), task.taskId());
         } catch (RuntimeException e) {

@@ -48,7 +48,14 @@ final class PatientPurgeRun extends TaskRun {
 
     PatientPurgeRun(ActiveTask task, CompartmentDefinition compartment, EngineParts parts, int batchSize,
                     BooleanSupplier running) {
+        this(task, task.claimed().progress(), compartment, parts, batchSize, running);
+    }
+
+    /** A run that starts from {@code from} instead of the progress the task was claimed with. */
+    PatientPurgeRun(ActiveTask task, TaskProgress from, CompartmentDefinition compartment, EngineParts parts,
+                    int batchSize, BooleanSupplier running) {
         super(task, parts);
+        this.progress = from;
         this.scope = new CompartmentScope(compartment, task.claimed().target());
         this.batchSize = batchSize;
         this.running = running;

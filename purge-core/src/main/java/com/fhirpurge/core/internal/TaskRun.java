@@ -106,21 +106,28 @@ abstract class TaskRun {
 
     /** Tells every listener about an erased batch; a failing listener is logged and does not stop the task. */
     final void notifyListeners(EraseMode mode, List<ResourceKey> erased) {
+        notifyListeners(parts, task.jobId(), task.taskId(), mode, erased);
+    }
+
+    /** Tells every listener about a task's erased batch; a failing listener is logged and stops nothing. */
+    static void notifyListeners(EngineParts parts, String jobId, String taskId, EraseMode mode,
+                                List<ResourceKey> erased) {
         if (erased.isEmpty() || parts.listeners().isEmpty()) {
             return;
         }
-        ErasureEvent event = new ErasureEvent(task.jobId(), task.taskId(), mode, erased, parts.clock().instant());
+        ErasureEvent event = new ErasureEvent(jobId, taskId, mode, erased, parts.clock().instant());
         for (ErasureListener l : parts.listeners()) {
             try {
                 l.afterErase(event);
             } catch (RuntimeException e) {
-                LOG.error("job {}: erasure listener {} failed on a batch of {} resources", task.jobId(),
+                LOG.error("job {}: erasure listener {} failed on a batch of {} resources", jobId,
                         l.getClass().getName(), erased.size(), e);
             }
         }
     }
 
-    private static String reasonOf(RuntimeException e) {
+    /** Why a store call failed, for the task's error reason. */
+    static String reasonOf(RuntimeException e) {
         if (e instanceof StoreException se) {
             return "Store failure" + (se.isTransient() ? " (gave up after retries)" : "")
                     + (se.vendorState() != null ? " [" + se.vendorState() + "]" : "") + ": " + se.getMessage();
