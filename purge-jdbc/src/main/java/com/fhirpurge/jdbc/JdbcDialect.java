@@ -117,6 +117,17 @@ public interface JdbcDialect {
     }
 
     /**
+     * Whether the database joins each element of an id array bound with {@link #bindIn} to a limited subquery
+     * ({@code unnest(?::text[]) CROSS JOIN LATERAL (... LIMIT ?)}); then the first pages of a group of compartments
+     * cost one query, each compartment's still read from its own index range and stopped at the limit.
+     *
+     * @return {@code true} on PostgreSQL
+     */
+    default boolean supportsLateralUnnest() {
+        return false;
+    }
+
+    /**
      * A predicate matching (id, type) pairs, bound by {@link #bindKeyPairs}.
      *
      * @param quotedIdColumn   the quoted id column

@@ -5,6 +5,7 @@ import com.fhirpurge.jdbc.JdbcLayout.ReferenceTable;
 import com.fhirpurge.jdbc.JdbcLayout.ResourceTable;
 import com.fhirpurge.jdbc.JdbcLayout.SearchTables;
 import com.fhirpurge.jdbc.internal.Sql;
+import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.CompartmentParam;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.Footprint;
@@ -156,6 +157,94 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         });
     }
 
+    /**
+     * On PostgreSQL one query answers the group: each owner's index range is read by a lateral subquery stopped at
+     * {@code limit + 1} rows, and the owners' own resources by one lookup. An owner whose rows hit that limit while
+     * collapsing to too few distinct members (a member reached through several parameters) is read alone on the
+     * same connection, so every page is exactly what {@link #findMembers} returns.
+     */
+    @Override
+    public List<ResourcePage> findFirstPages(List<CompartmentScope> scopes, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
+        }
+        if (!dialect.supportsLateralUnnest() || scopes.size() < 2
+                || scopes.stream().map(CompartmentScope::definition).distinct().count() > 1) {
+            return ResourceFinder.super.findFirstPages(scopes, limit);
+        }
+        CompartmentDefinition definition = scopes.get(0).definition();
+        List<String> owners = scopes.stream().map(CompartmentScope::ownerId).distinct().toList();
+        return sql.read("find the first members of " + owners.size() + " compartments", c -> {
+            Set<String> existing = existingIds(c, definition.code(), owners);
+            Map<String, List<ResourceKey>> members = new HashMap<>();
+            Map<String, Integer> rows = new HashMap<>();
+            ReferenceTable r = layout.references();
+            StringBuilder s = new StringBuilder("SELECT o.owner_id, m.").append(q(r.sourceTypeColumn()))
+                    .append(", m.").append(q(r.sourceIdColumn())).append(" FROM unnest(?::text[]) AS o(owner_id)")
+                    .append(" CROSS JOIN LATERAL (SELECT ").append(q(r.sourceTypeColumn())).append(", ")
+                    .append(q(r.sourceIdColumn())).append(" FROM ").append(q(r.table())).append(" WHERE ");
+            appendMembership(s, scopes.get(0), "o.owner_id");
+            s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
+                    .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
+                    .append(" LIMIT ?) m ORDER BY 1, 2, 3");
+            try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+                int i = dialect.bindIn(c, ps, 1, owners);
+                i = bindMembershipOf(ps, i, definition);
+                ps.setInt(i, limit + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String owner = rs.getString(1);
+                        rows.merge(owner, 1, Integer::sum);
+                        List<ResourceKey> keys = members.computeIfAbsent(owner, o -> new ArrayList<>());
+                        ResourceKey key = ResourceKey.of(rs.getString(2), rs.getString(3));
+                        if (keys.isEmpty() || !keys.get(keys.size() - 1).equals(key)) {
+                            keys.add(key);
+                        }
+                    }
+                }
+            }
+            List<ResourcePage> pages = new ArrayList<>(scopes.size());
+            for (CompartmentScope scope : scopes) {
+                List<ResourceKey> items = new ArrayList<>(limit);
+                if (existing.contains(scope.ownerId())) {
+                    items.add(scope.owner());
+                }
+                int wanted = limit - items.size();
+                if (wanted == 0) {
+                    pages.add(new ResourcePage(items, OWNER_DONE));
+                    continue;
+                }
+                List<ResourceKey> found = members.getOrDefault(scope.ownerId(), List.of());
+                if (rows.getOrDefault(scope.ownerId(), 0) > limit && found.size() <= wanted) {
+                    found = memberPage(c, scope, null, wanted + 1); // duplicates hid whether more follow
+                }
+                boolean more = found.size() > wanted;
+                items.addAll(more ? found.subList(0, wanted) : found);
+                pages.add(new ResourcePage(items, more ? MEMBER_CURSOR + items.get(items.size() - 1) : null));
+            }
+            return pages;
+        });
+    }
+
+    /** Which of the ids have a current row of the type. */
+    private Set<String> existingIds(Connection c, String type, List<String> ids) throws SQLException {
+        ResourceTable t = layout.current();
+        Set<String> found = new HashSet<>();
+        for (List<String> chunk : chunks(ids)) {
+            String s = "SELECT " + q(t.idColumn()) + " FROM " + table(t, type) + " WHERE " + typeAnd(t.typeColumn())
+                    + dialect.inPredicate(q(t.idColumn()), chunk.size());
+            try (PreparedStatement ps = c.prepareStatement(s)) {
+                dialect.bindIn(c, ps, bindType(ps, 1, t.typeColumn(), type), chunk);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
     private static ResourceKey decodeToken(String token) {
         if (token == null || token.equals(OWNER_DONE)) {
             return null;
@@ -292,8 +381,17 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
 
     /** Rows pointing at the owner through a member parameter of the source's type, the owner itself excluded. */
     private void appendMembership(StringBuilder s, CompartmentScope scope) {
+        appendMembership(s, scope, "?");
+    }
+
+    /**
+     * The membership predicate with the owner id given by {@code ownerId}: {@code ?} (bound by
+     * {@link #bindMembership}) or a column of an enclosing query (then bound by {@link #bindMembershipOf}).
+     */
+    private void appendMembership(StringBuilder s, CompartmentScope scope, String ownerId) {
         ReferenceTable r = layout.references();
-        s.append(q(r.targetIdColumn())).append(" = ? AND ").append(q(r.targetTypeColumn())).append(" = ? AND (");
+        s.append(q(r.targetIdColumn())).append(" = ").append(ownerId).append(" AND ").append(q(r.targetTypeColumn()))
+                .append(" = ? AND (");
         boolean first = true;
         for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
             s.append(first ? "(" : " OR (").append(q(r.sourceTypeColumn())).append(" = ? AND ")
@@ -305,21 +403,28 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             first = false;
         }
         s.append(") AND NOT (").append(q(r.sourceTypeColumn())).append(" = ? AND ").append(q(r.sourceIdColumn()))
-                .append(" = ?)");
+                .append(" = ").append(ownerId).append(')');
     }
 
     private static int bindMembership(PreparedStatement ps, int index, CompartmentScope scope) throws SQLException {
-        int i = index;
+        ps.setString(index, scope.ownerId());
+        int i = bindMembershipOf(ps, index + 1, scope.definition());
         ps.setString(i++, scope.ownerId());
-        ps.setString(i++, scope.definition().code());
-        for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
+        return i;
+    }
+
+    /** Binds a membership predicate whose owner id is a column: the compartment's parameters only. */
+    private static int bindMembershipOf(PreparedStatement ps, int index, CompartmentDefinition definition)
+            throws SQLException {
+        int i = index;
+        ps.setString(i++, definition.code());
+        for (Map.Entry<String, List<CompartmentParam>> e : definition.members().entrySet()) {
             ps.setString(i++, e.getKey());
             for (CompartmentParam p : e.getValue()) {
                 ps.setString(i++, p.name());
             }
         }
-        ps.setString(i++, scope.definition().code());
-        ps.setString(i++, scope.ownerId());
+        ps.setString(i++, definition.code());
         return i;
     }
 

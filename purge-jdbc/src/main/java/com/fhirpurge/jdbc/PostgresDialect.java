@@ -61,6 +61,11 @@ public class PostgresDialect extends AnsiDialect {
     }
 
     @Override
+    public boolean supportsLateralUnnest() {
+        return true;
+    }
+
+    @Override
     public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
         return "(" + quotedIdColumn + ", " + quotedTypeColumn + ") IN (SELECT * FROM unnest(?::text[], ?::text[]))";
     }

@@ -1,5 +1,6 @@
 package com.fhirpurge.spi;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -35,6 +36,27 @@ public interface ResourceFinder {
      * @throws IllegalArgumentException when the token was not issued for this scope or the limit is below 1
      */
     ResourcePage findMembers(CompartmentScope scope, String pageToken, int limit);
+
+    /**
+     * Returns the first page of each of several compartments: for each scope exactly what
+     * {@code findMembers(scope, null, limit)} returns, in the order of the scopes. The engine reads the compartments
+     * of a group of small patients this way, so a store that can answer them in one round trip saves one per patient.
+     *
+     * <p>The default calls {@link #findMembers} once per scope; a store should override it only with an equivalent
+     * answer (its contract test compares the two).
+     *
+     * @param scopes the compartments, at most a few dozen
+     * @param limit  the maximum page size, at least 1
+     * @return one page per scope, in the order of {@code scopes}
+     * @throws IllegalArgumentException when the limit is below 1
+     */
+    default List<ResourcePage> findFirstPages(List<CompartmentScope> scopes, int limit) {
+        List<ResourcePage> pages = new ArrayList<>(scopes.size());
+        for (CompartmentScope scope : scopes) {
+            pages.add(findMembers(scope, null, limit));
+        }
+        return pages;
+    }
 
     /**
      * Counts the members of a compartment, with the same membership rule as {@link #findMembers}.

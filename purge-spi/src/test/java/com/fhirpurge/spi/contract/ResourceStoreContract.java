@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -181,6 +182,40 @@ public abstract class ResourceStoreContract {
         assertThat(first).hasSize(43).containsExactlyElementsOf(second);
         assertThat(allMembers(patient("p1"), 1)).containsExactlyInAnyOrderElementsOf(first);
         assertThat(allMembers(patient("p1"), 1000)).containsExactlyInAnyOrderElementsOf(first);
+    }
+
+    @Test
+    void theFirstPagesOfSeveralCompartmentsAreEachCompartmentsFirstPage() {
+        List<ResourceWrite> writes = new ArrayList<>();
+        writes.add(aPatient("small").build());
+        IntStream.range(0, 3).forEach(i -> writes.add(anObservationOf("s" + i, "small").build()));
+        writes.add(aPatient("big").build());
+        IntStream.range(0, 12).forEach(i -> writes.add(anObservationOf("b" + i, "big").build()));
+        writes.add(aPatient("exact").build());
+        IntStream.range(0, 4).forEach(i -> writes.add(anObservationOf("x" + i, "exact").build()));
+        writes.add(aPatient("onemore").build());
+        IntStream.range(0, 5).forEach(i -> writes.add(anObservationOf("m" + i, "onemore").build()));
+        // Rows through several parameters, a resource in two compartments, and members without an owner.
+        IntStream.range(0, 6).forEach(i -> writes.add(anObservationOf("d" + i, "dup")
+                .referencing("performer", "Patient/dup").referencing("performer", "Patient/small").build()));
+        writes.add(aPatient("dup").build());
+        writes.add(anObservationOf("o1", "orphaned").build());
+        writes.add(aPatient("alone").build());
+        store.writer().write(writes);
+        List<CompartmentScope> scopes = Stream.of("small", "big", "exact", "onemore", "dup", "orphaned", "alone",
+                "nobody", "big").map(ResourceStoreContract::patient).toList();
+
+        for (int limit : new int[] {1, 2, 5, 7, 100}) {
+            List<ResourcePage> expected = scopes.stream().map(s -> store.finder().findMembers(s, null, limit))
+                    .toList();
+            assertThat(store.finder().findFirstPages(scopes, limit)).as("limit %d", limit)
+                    .containsExactlyElementsOf(expected);
+        }
+        assertThat(store.finder().findFirstPages(List.of(), 5)).isEmpty();
+        ResourcePage bigFirst = store.finder().findFirstPages(scopes, 5).get(1);
+        assertThat(allMembers(patient("big"), 5)).startsWith(bigFirst.items().toArray(ResourceKey[]::new));
+        ResourcePage next = store.finder().findMembers(patient("big"), bigFirst.nextPageToken(), 5);
+        assertThat(next.items()).hasSize(5).doesNotContainAnyElementsOf(bigFirst.items());
     }
 
     @Test
