@@ -181,43 +181,24 @@ public final class Engine implements AutoCloseable {
         }
         ActiveTask seed = register(new ActiveTask(first));
         List<ActiveTask> held = new ArrayList<>(List.of(seed));
+        List<ActiveTask> alone = new ArrayList<>();
         try {
-            Optional<PatientGroupRun.Member> seedMember = firstPage(seed);
-            if (seedMember.isEmpty()) {
-                runTask(seed);
-                return;
-            }
-            List<PatientGroupRun.Member> members = new ArrayList<>(List.of(seedMember.get()));
-            List<ActiveTask> alone = new ArrayList<>();
-            for (TaskRecord more : claimMore(owner)) {
-                ActiveTask t = register(new ActiveTask(more));
-                held.add(t);
-                Optional<PatientGroupRun.Member> member = groupable(more) ? firstPage(t) : Optional.empty();
-                if (member.isPresent()) {
-                    members.add(member.get());
-                } else {
-                    alone.add(t);
+            List<PatientGroupRun.Member> members = new ArrayList<>(wholeCompartments(List.of(seed), alone));
+            if (!members.isEmpty()) {
+                List<ActiveTask> more = new ArrayList<>();
+                for (TaskRecord t : claimMore(owner)) {
+                    ActiveTask task = register(new ActiveTask(t));
+                    held.add(task);
+                    (groupable(t) ? more : alone).add(task);
                 }
+                members.addAll(wholeCompartments(more, alone));
             }
             if (members.size() == 1) {
-                runTask(seed); // a group of one would pay the same commits, and retry a failing store twice over
-                for (ActiveTask t : alone) {
-                    runTask(t);
-                }
-                return;
+                // A group of one would pay the same commits, and retry a failing store twice over.
+                alone.add(0, members.remove(0).task());
             }
-            List<PatientGroupRun.Continuation> goOn;
-            try {
-                goOn = new PatientGroupRun(members, parts, config.batchSize()).run();
-            } catch (RuntimeException e) {
-                LOG.error("worker {}: a group of {} patients stopped unexpectedly; their leases will expire and "
-                        + "other workers resume them", owner, members.size(), e);
-                members.forEach(m -> active.remove(m.task().taskId(), m.task()));
-                goOn = List.of();
-            }
-            for (PatientGroupRun.Continuation c : goOn) {
-                runTask(c.task(), new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts,
-                        config.batchSize(), () -> running));
+            if (!members.isEmpty()) {
+                runGroup(owner, members);
             }
             for (ActiveTask t : alone) {
                 runTask(t);
@@ -227,22 +208,57 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    private void runGroup(String owner, List<PatientGroupRun.Member> members) throws InterruptedException {
+        List<PatientGroupRun.Continuation> goOn;
+        try {
+            goOn = new PatientGroupRun(members, parts, config.batchSize()).run();
+        } catch (RuntimeException e) {
+            LOG.error("worker {}: a group of {} patients stopped unexpectedly; their leases will expire and other "
+                    + "workers resume them", owner, members.size(), e);
+            members.forEach(m -> active.remove(m.task().taskId(), m.task()));
+            return;
+        }
+        for (PatientGroupRun.Continuation c : goOn) {
+            runTask(c.task(), new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts,
+                    config.batchSize(), () -> running));
+        }
+    }
+
     /** Whether a claimed task may join a group: a patient purge not yet begun and not being cancelled. */
     private boolean groupable(TaskRecord task) {
         return task.progress().equals(TaskProgress.INITIAL) && !task.cancelRequested()
                 && findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE).orElse(false);
     }
 
-    /** The task's first page when it is the whole compartment; empty when it is not, or could not be read. */
-    private Optional<PatientGroupRun.Member> firstPage(ActiveTask task) throws InterruptedException {
-        CompartmentScope scope = new CompartmentScope(config.compartment(), task.claimed().target());
-        try {
-            ResourcePage page = retrier.call(task.jobId(), "find members",
-                    () -> storage.finder().findMembers(scope, null, config.batchSize()));
-            return page.hasNext() ? Optional.empty() : Optional.of(new PatientGroupRun.Member(task, scope, page));
-        } catch (RuntimeException e) {
-            return Optional.empty(); // the run alone meets the failure again and reports it
+    /**
+     * Reads the first page of each task's compartment in one store call: tasks whose page is the whole compartment
+     * become group members, the others are added to {@code alone}, as are all when the read fails (the run alone
+     * meets the failure again and reports it).
+     */
+    private List<PatientGroupRun.Member> wholeCompartments(List<ActiveTask> tasks, List<ActiveTask> alone)
+            throws InterruptedException {
+        if (tasks.isEmpty()) {
+            return List.of();
         }
+        List<CompartmentScope> scopes = tasks.stream()
+                .map(t -> new CompartmentScope(config.compartment(), t.claimed().target())).toList();
+        List<ResourcePage> pages;
+        try {
+            pages = retrier.call(tasks.get(0).jobId(), "find members",
+                    () -> storage.finder().findFirstPages(scopes, config.batchSize()));
+        } catch (RuntimeException e) {
+            alone.addAll(tasks);
+            return List.of();
+        }
+        List<PatientGroupRun.Member> members = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            if (pages.get(i).hasNext()) {
+                alone.add(tasks.get(i));
+            } else {
+                members.add(new PatientGroupRun.Member(tasks.get(i), scopes.get(i), pages.get(i)));
+            }
+        }
+        return members;
     }
 
     private List<TaskRecord> claimMore(String owner) {

@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * its own.
  *
  * <p>A patient run alone costs four commits (claim, write-ahead checkpoint, erase, finish) and two reads (its page
- * and the sweep that finds nothing more); with a hundred resources a patient, the commits cost more than the
- * deletes. A group pays one claim, one checkpoint of every member's pending batch, an erase per
- * {@code batchSize} resources of the members together, and one final write, while every patient keeps its own
- * counts, listener events and sweep.
+ * and the sweep that finds nothing more); with a hundred resources a patient, these cost more than the deletes. A
+ * group pays one claim, one read of the members' pages ({@code ResourceFinder.findFirstPages}), one checkpoint of
+ * every member's pending batch, an erase per {@code batchSize} resources of the members together, one sweep read
+ * and one final write, while every patient keeps its own counts, listener events and sweep.
  *
  * <p><b>The same guarantees as alone.</b> Every member's batch is checkpointed as pending before anything is erased,
  * so a worker that dies mid-group leaves each member to be settled by what the store no longer holds, exactly as
@@ -136,23 +136,24 @@ final class PatientGroupRun {
             }
             return continuations;
         }
-        List<Member> completed = new ArrayList<>();
         for (Member m : erasing) {
-            List<ResourceKey> gone = erased.get(m);
-            TaskRun.notifyListeners(parts, m.task().jobId(), m.task().taskId(), EraseMode.HARD_DELETE, gone);
-            TaskProgress after = swept(announced.get(m), gone);
-            ResourcePage sweep;
-            try {
-                sweep = parts.retrier().call(m.task().jobId(), "find members",
-                        () -> parts.finder().findMembers(m.scope(), null, batchSize));
-            } catch (RuntimeException e) {
-                LOG.warn("job {}: the sweep of patient {} failed ({}); it goes on alone", m.task().jobId(),
-                        m.scope().ownerId(), e.getMessage());
-                continuations.add(new Continuation(m.task(), after));
-                continue;
-            }
-            if (!sweep.items().isEmpty()) {
-                // Written into the compartment while it was being purged: the next passes run alone.
+            TaskRun.notifyListeners(parts, m.task().jobId(), m.task().taskId(), EraseMode.HARD_DELETE, erased.get(m));
+        }
+        List<ResourcePage> sweeps;
+        try {
+            sweeps = parts.retrier().call(jobs, "find members", () -> parts.finder().findFirstPages(
+                    erasing.stream().map(Member::scope).toList(), batchSize));
+        } catch (RuntimeException e) {
+            LOG.warn("jobs {}: the sweep of a group of {} patients failed ({}); each goes on alone", jobs,
+                    erasing.size(), e.getMessage());
+            sweeps = null;
+        }
+        List<Member> completed = new ArrayList<>();
+        for (int j = 0; j < erasing.size(); j++) {
+            Member m = erasing.get(j);
+            TaskProgress after = swept(announced.get(m), erased.get(m));
+            if (sweeps == null || !sweeps.get(j).items().isEmpty()) {
+                // The sweep failed, or found resources written into the compartment meanwhile: go on alone.
                 continuations.add(new Continuation(m.task(), after));
                 continue;
             }
