@@ -234,6 +234,24 @@ public final class JdbcJobRepository implements JobRepository {
         });
     }
 
+    /** One query on the task target index, joined to the job for its kind. */
+    @Override
+    public Optional<String> findActiveJob(JobKind kind, String target) {
+        return sql.read("find an active job for " + target, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT t." + q("job_id") + " FROM " + task + " t JOIN "
+                    + job + " j ON j." + q("job_id") + " = t." + q("job_id") + " WHERE t." + q("target")
+                    + " = ? AND t." + q("state") + " IN ('NEW', 'PROCESSING') AND j." + q("kind") + " = ? ORDER BY t."
+                    + q("job_id") + dialect.limitClause())) {
+                ps.setString(1, target);
+                ps.setString(2, kind.name());
+                ps.setInt(3, 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     @Override
     public Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil) {
         return sql.inTransaction("claim a task", c -> dialect.supportsSkipLocked()

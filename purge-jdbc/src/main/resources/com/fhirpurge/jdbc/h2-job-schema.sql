@@ -27,3 +27,4 @@ CREATE TABLE IF NOT EXISTS "${prefix}task" (
 );
 CREATE INDEX IF NOT EXISTS "${prefix}task_job" ON "${prefix}task" ("job_id", "ordinal");
 CREATE INDEX IF NOT EXISTS "${prefix}task_runnable" ON "${prefix}task" ("state", "lease_until");
+CREATE INDEX IF NOT EXISTS "${prefix}task_target" ON "${prefix}task" ("target", "state");

@@ -25,5 +25,6 @@ CREATE TABLE IF NOT EXISTS `${prefix}task` (
     `pass`             INTEGER      NOT NULL,
     `pending`          LONGTEXT     NOT NULL,
     INDEX `${prefix}task_job` (`job_id`, `ordinal`),
-    INDEX `${prefix}task_runnable` (`state`, `lease_until`)
+    INDEX `${prefix}task_runnable` (`state`, `lease_until`),
+    INDEX `${prefix}task_target` (`target`, `state`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -118,6 +118,7 @@ public final class MongoJobRepository implements JobRepository {
         MongoCalls.call("ensure job indexes", () -> {
             tasks.createIndex(Indexes.ascending(STATE, JOB_CREATED_AT, JOB_ID, ORDINAL));
             tasks.createIndex(Indexes.ascending(JOB_ID, ORDINAL));
+            tasks.createIndex(Indexes.ascending(TARGET, STATE));
             return null;
         });
     }
@@ -297,6 +298,24 @@ public final class MongoJobRepository implements JobRepository {
                 n++;
             }
             return n;
+        });
+    }
+
+    /** The active tasks for the target (a handful at most), each job's kind checked, smallest job id first. */
+    @Override
+    public Optional<String> findActiveJob(JobKind kind, String target) {
+        return MongoCalls.call("find an active job for " + target, () -> {
+            List<String> jobIds = new ArrayList<>();
+            tasks.find(Filters.and(Filters.eq(TARGET, target), Filters.in(STATE, TaskState.NEW.name(),
+                    TaskState.PROCESSING.name()))).projection(Projections.include(JOB_ID))
+                    .forEach(d -> jobIds.add(d.getString(JOB_ID)));
+            if (jobIds.isEmpty()) {
+                return Optional.<String>empty();
+            }
+            Document first = jobs.find(Filters.and(Filters.in(ID, jobIds), Filters.eq(KIND, kind.name()),
+                    Filters.eq(COMMITTED, true))).projection(Projections.include(ID)).sort(Sorts.ascending(ID))
+                    .first();
+            return Optional.ofNullable(first).map(d -> d.getString(ID));
         });
     }
 

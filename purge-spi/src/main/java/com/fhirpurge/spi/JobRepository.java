@@ -66,6 +66,35 @@ public interface JobRepository {
     int countActiveJobs();
 
     /**
+     * Finds a job of the given kind with a task for {@code target} that is still to run or running
+     * ({@link TaskState#NEW} or {@link TaskState#PROCESSING}): for a patient purge, a job purging that patient's
+     * compartment. Hosts ask it before every write into a compartment (the write fence), so a repository should
+     * answer it with one indexed query.
+     *
+     * <p>The default pages through {@link #listJobs} and {@link #findTasks}, which is correct but reads every job;
+     * every shipped repository overrides it.
+     *
+     * @param kind   the job kind
+     * @param target the task target: a patient id for a patient purge, a resource type for a bulk delete
+     * @return the id of such a job (the smallest, when several), empty when there is none
+     */
+    default Optional<String> findActiveJob(JobKind kind, String target) {
+        String after = null;
+        List<JobRecord> page;
+        do {
+            page = listJobs(after, 100);
+            for (JobRecord job : page) {
+                if (job.kind() == kind && findTasks(job.jobId()).stream().anyMatch(t -> t.target().equals(target)
+                        && (t.state() == TaskState.NEW || t.state() == TaskState.PROCESSING))) {
+                    return Optional.of(job.jobId());
+                }
+            }
+            after = page.isEmpty() ? null : page.get(page.size() - 1).jobId();
+        } while (page.size() == 100);
+        return Optional.empty();
+    }
+
+    /**
      * Claims one runnable task: a task in {@link TaskState#NEW}, or in {@link TaskState#PROCESSING} whose lease
      * ended at or before {@code now}. The claimed task becomes {@code PROCESSING} with a lease for {@code owner}
      * until {@code leaseUntil}, its fence one more than before (1 on the first claim), {@code updatedAt = now}.

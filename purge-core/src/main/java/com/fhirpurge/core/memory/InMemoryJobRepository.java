@@ -2,6 +2,7 @@ package com.fhirpurge.core.memory;
 
 import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.spi.DuplicateJobException;
+import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.Lease;
@@ -81,6 +82,16 @@ public final class InMemoryJobRepository implements JobRepository {
         return (int) tasks.values().stream()
                 .filter(t -> t.state() == TaskState.NEW || t.state() == TaskState.PROCESSING)
                 .map(TaskRecord::jobId).distinct().count();
+    }
+
+    @Override
+    public synchronized Optional<String> findActiveJob(JobKind kind, String target) {
+        return tasks.values().stream()
+                .filter(t -> t.target().equals(target))
+                .filter(t -> t.state() == TaskState.NEW || t.state() == TaskState.PROCESSING)
+                .map(TaskRecord::jobId)
+                .filter(id -> jobs.get(id).kind() == kind)
+                .sorted().findFirst();
     }
 
     @Override

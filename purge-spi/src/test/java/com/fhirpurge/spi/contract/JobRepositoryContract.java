@@ -197,6 +197,35 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void findsTheJobWithWorkLeftForATargetOfItsKindOnly() {
+        createJobWithTasks("job-b", T0, "p1", "p2");
+        createJobWithTasks("job-a", T0, "p2", "p3");
+        repo.create(new JobRecord("job-bulk", JobKind.BULK_DELETE, T0, null, Map.of()),
+                List.of(TaskRecord.newTask("job-bulk-t0", "job-bulk", 0, "Observation", T0)));
+
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p1")).contains("job-b");
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p2")).contains("job-a");
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p4")).isEmpty();
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "Observation")).isEmpty();
+        assertThat(repo.findActiveJob(JobKind.BULK_DELETE, "Observation")).contains("job-bulk");
+        assertThat(repo.findActiveJob(JobKind.BULK_DELETE, "p1")).isEmpty();
+
+        Instant now = T0.plusSeconds(1);
+        List<TaskRecord> running = repo.claimUpTo("w", now, now.plus(LEASE), 10);
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p3")).as("processing").contains("job-a");
+        for (TaskRecord t : running) {
+            if (t.target().equals("p2") || t.target().equals("p3")) {
+                repo.finish(t.taskId(), t.lease(), TaskState.COMPLETED, TaskProgress.INITIAL, null, now);
+            }
+        }
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p2")).isEmpty();
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p3")).isEmpty();
+        repo.requestCancel("job-b", now);
+        assertThat(repo.findActiveJob(JobKind.PATIENT_PURGE, "p1")).as("cancel requested, still running")
+                .contains("job-b");
+    }
+
+    @Test
     void aClaimLeasesANewTaskToItsOwner() {
         createJobWithTasks("job-1", T0, "p1");
         Instant now = T0.plusSeconds(1);
