@@ -2,17 +2,20 @@ package com.fhirpurge.core;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
+import com.fhirpurge.core.fhir.FhirIds;
 import com.fhirpurge.core.internal.BulkDeleteJobs;
 import com.fhirpurge.core.internal.Engine;
 import com.fhirpurge.core.internal.JobIds;
 import com.fhirpurge.core.internal.TaskStateMachine;
+import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.EraseMode;
+import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.JobRecord;
+import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
 import jakarta.inject.Inject;
-import com.fhirpurge.core.fhir.FhirIds;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -233,6 +236,52 @@ public final class PurgeService implements AutoCloseable {
      */
     public int forgetFinishedJobs() {
         return engine.forgetFinishedJobs();
+    }
+
+    /**
+     * The write fence for a patient: whether a patient purge job has work left for this patient (the patient is
+     * waiting or being purged), on any node. A host asks before a write into the patient's compartment and refuses
+     * it while the answer is present; a write that slips through in between is still caught by the purge's final
+     * sweep, so the fence keeps new data from being written only to be erased, and tells the writer why.
+     *
+     * <p>One indexed read of the job repository.
+     *
+     * @param patientId the patient id
+     * @return the purge in progress, empty when the patient is not being purged
+     */
+    public Optional<PurgeInProgress> purgeInProgress(String patientId) {
+        Objects.requireNonNull(patientId, "patientId");
+        return storage.jobs().findActiveJob(JobKind.PATIENT_PURGE, patientId)
+                .map(jobId -> new PurgeInProgress(patientId, jobId));
+    }
+
+    /**
+     * The write fence for one write: the first patient, in reference order, whose compartment the written resource
+     * is in (the patient resource itself, or a resource referencing the patient through a member parameter of the
+     * configured compartment) and who is being purged.
+     *
+     * @param write the write, with its extracted references
+     * @return the purge the write would run into, empty when it runs into none
+     */
+    public Optional<PurgeInProgress> purgeInProgressFor(ResourceWrite write) {
+        CompartmentDefinition compartment = config.compartment();
+        Set<String> owners = new LinkedHashSet<>();
+        if (write.key().type().equals(compartment.code())) {
+            owners.add(write.key().id());
+        }
+        for (IndexedReference r : write.references()) {
+            if (r.target().type().equals(compartment.code())
+                    && compartment.isMemberParam(write.key().type(), r.paramName())) {
+                owners.add(r.target().id());
+            }
+        }
+        for (String owner : owners) {
+            Optional<PurgeInProgress> running = purgeInProgress(owner);
+            if (running.isPresent()) {
+                return running;
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -754,6 +754,45 @@ class PurgeServiceTest {
         assertThat(patient(purge.status(jobId), patientId).state()).isEqualTo(state);
     }
 
+    @Test
+    void theWriteFenceAnswersForThePatientsOfAPurgeWithWorkLeftAndForNooneElse() throws Exception {
+        aPatientWith("p1", 20);
+        aPatientWith("p2", 3);
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        ScriptedEraser eraser = new ScriptedEraser(store).before((n, batch) -> {
+            if (n == 1) {
+                paused.countDown();
+                resume.await();
+            }
+        });
+        PurgeService purge = service(eraser, config("a").workers(1).build());
+        String jobId = purge.submitPatientPurge("p1", null);
+        assertThat(purge.purgeInProgress("p1")).as("waiting").contains(new PurgeInProgress("p1", jobId));
+        purge.start();
+        assertThat(paused.await(30, TimeUnit.SECONDS)).isTrue();
+
+        PurgeInProgress running = new PurgeInProgress("p1", jobId);
+        assertThat(purge.purgeInProgress("p1")).contains(running);
+        assertThat(purge.purgeInProgress("p2")).isEmpty();
+        assertThat(purge.purgeInProgressFor(anObservationOf("new", "p1").build())).contains(running);
+        assertThat(purge.purgeInProgressFor(aPatient("p1").build())).contains(running);
+        assertThat(purge.purgeInProgressFor(aResource("Observation", "perf")
+                .referencing("performer", "Patient/p1").build())).contains(running);
+        assertThat(purge.purgeInProgressFor(anObservationOf("other", "p2").referencing("performer", "Patient/p1")
+                .build())).as("p2's, and performed by p1").contains(running);
+        assertThat(purge.purgeInProgressFor(anObservationOf("other", "p2").build())).isEmpty();
+        assertThat(purge.purgeInProgressFor(aResource("Observation", "focus")
+                .referencing("focus", "Patient/p1").build())).as("focus is no member parameter").isEmpty();
+        assertThat(purge.purgeInProgressFor(aResource("Observation", "grp")
+                .referencing("subject", "Group/p1").build())).isEmpty();
+        resume.countDown();
+        purge.awaitTermination(jobId, WAIT);
+
+        assertThat(purge.purgeInProgress("p1")).isEmpty();
+        assertThat(purge.purgeInProgressFor(anObservationOf("new", "p1").build())).isEmpty();
+    }
+
     private static void awaitCalls(ScriptedEraser eraser, int calls) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (eraser.calls() < calls && System.nanoTime() < deadline) {

@@ -5,13 +5,14 @@ import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.parser.StrictErrorHandler;
 import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.Issue;
+import com.fhirpurge.core.PurgeInProgress;
 import com.fhirpurge.core.fhir.FhirIds;
 import com.fhirpurge.core.fhir.OperationOutcomes;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.core.http.Caller;
-import com.fhirpurge.core.http.SmartScopes;
 import com.fhirpurge.core.http.HttpRequest;
 import com.fhirpurge.core.http.HttpResponse;
+import com.fhirpurge.core.http.SmartScopes;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourceWrite;
 import com.fhirpurge.spi.StoreException;
@@ -33,18 +34,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
 import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
-import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestComponent;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
 import org.hl7.fhir.r4.model.CapabilityStatement.ResourceInteractionComponent;
 import org.hl7.fhir.r4.model.CapabilityStatement.SystemInteractionComponent;
 import org.hl7.fhir.r4.model.CapabilityStatement.SystemRestfulInteraction;
 import org.hl7.fhir.r4.model.CapabilityStatement.TypeRestfulInteraction;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Enumerations.FHIRVersion;
@@ -92,6 +94,7 @@ public final class FhirRestApi {
     private final InstantSource clock;
     private final Set<String> resourceTypes;
     private final String capabilityStatement;
+    private final Function<ResourceWrite, Optional<PurgeInProgress>> writeFence;
 
     /**
      * Creates the API.
@@ -101,14 +104,17 @@ public final class FhirRestApi {
      * @param baseUrl      the FHIR base URL, without trailing slash
      * @param authRequired whether a verified caller with scopes is required
      * @param clock        the time source for {@code lastUpdated}
+     * @param writeFence   answers whether a write runs into a patient purge in progress (then it is refused with
+     *                     409), e.g. {@code purgeService::purgeInProgressFor}
      */
     public FhirRestApi(FhirContext ctx, ServerStorage storage, String baseUrl, boolean authRequired,
-                       InstantSource clock) {
+                       InstantSource clock, Function<ResourceWrite, Optional<PurgeInProgress>> writeFence) {
         this.ctx = Objects.requireNonNull(ctx, "ctx");
         this.storage = Objects.requireNonNull(storage, "storage");
         this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
         this.authRequired = authRequired;
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.writeFence = Objects.requireNonNull(writeFence, "writeFence");
         // Absolute references under this server's base are local; all others point at other servers.
         this.extractor = new ReferenceExtractor(ctx, List.of(baseUrl));
         this.outcomes = new OperationOutcomes(ctx);
@@ -273,6 +279,7 @@ public final class FhirRestApi {
 
     private HttpResponse writeOne(Resource resource) {
         ResourceWrite write = prepare(resource, clock.instant());
+        requireNoPurge(write, null);
         long version = write(List.of(write)).get(0);
         StoredResource stored = new StoredResource(write.key(), version, write.lastUpdated(), false, write.json());
         HttpResponse response = resourceResponse(version == 1 ? 201 : 200, stored, true);
@@ -289,6 +296,19 @@ public final class FhirRestApi {
             return error(404, "not-found", "Resource " + key + " is not known");
         }
         return new HttpResponse(204, Map.of(), "");
+    }
+
+    /**
+     * The write fence: a write into the compartment of a patient being purged is a 409 (the purge would erase it,
+     * and the writer should know why it is refused).
+     */
+    private void requireNoPurge(ResourceWrite write, String expression) {
+        Optional<PurgeInProgress> purge = writeFence.apply(write);
+        if (purge.isPresent()) {
+            throw new InvalidRequestException(409, List.of(Issue.error("conflict", write.key() + " is in the "
+                    + "compartment of Patient/" + purge.get().patientId() + ", which is being purged (job "
+                    + purge.get().jobId() + "); writes into it are refused until the purge has ended", expression)));
+        }
     }
 
     /** Writes through the store; content the store cannot hold (a reserved field name, say) is a 400. */
@@ -370,13 +390,15 @@ public final class FhirRestApi {
         for (Entry e : entries) {
             try {
                 rewriteReferences(e, resolved);
-                writes.add(prepare(e.resource(), now));
+                ResourceWrite w = prepare(e.resource(), now);
+                requireNoPurge(w, "Bundle.entry[" + e.index() + "]");
+                writes.add(w);
                 writable.add(e);
             } catch (InvalidRequestException ex) {
                 if (transaction) {
-                    return outcome(400, ex.issues());
+                    return outcome(ex.httpStatus(), ex.issues());
                 }
-                failed.put(e.index(), outcome(400, ex.issues()));
+                failed.put(e.index(), outcome(ex.httpStatus(), ex.issues()));
             }
         }
         List<Long> versions = writes.isEmpty() ? List.of() : write(writes);
@@ -629,6 +651,7 @@ public final class FhirRestApi {
             case 400 -> "Bad Request";
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
+            case 409 -> "Conflict";
             default -> "Error";
         };
     }

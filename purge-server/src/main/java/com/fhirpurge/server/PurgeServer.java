@@ -144,7 +144,8 @@ public final class PurgeServer implements AutoCloseable {
      */
     public static PurgeServer start(ServerOptions options, PrintStream out) {
         FhirContext ctx = FhirContext.forR4Cached();
-        PurgeConfig config = PurgeConfig.builder().workers(options.workers()).batchSize(options.batchSize()).build();
+        PurgeConfig config = PurgeConfig.builder().workers(options.workers()).batchSize(options.batchSize())
+                .throttlePerSecond(options.throttlePerSecond()).build();
         ServerStorage storage = null;
         PurgeService service = null;
         HttpServer http = null;
@@ -173,7 +174,8 @@ public final class PurgeServer implements AutoCloseable {
             PurgeHttpBinding binding = new PurgeHttpBinding(service, ctx, new HttpBindingConfig(baseUrl, auth,
                     HttpBindingConfig.DEFAULT_PURGE_OPERATION, options.maxBodyBytes(), options.maxActiveJobs(), 5,
                     Duration.ofMillis(options.minPollIntervalMillis()), null));
-            FhirRestApi rest = new FhirRestApi(ctx, storage, baseUrl, auth, InstantSource.system());
+            FhirRestApi rest = new FhirRestApi(ctx, storage, baseUrl, auth, InstantSource.system(),
+                    service::purgeInProgressFor);
             JwtVerifier verifier = auth ? new JwtVerifier(options.jwtSecret(), InstantSource.system()) : null;
             progress = new ProgressReporter(service, Duration.ofSeconds(5));
             http.createContext("/", new ServerHandler(basePath, binding, rest, verifier, options.maxBodyBytes(), ctx,

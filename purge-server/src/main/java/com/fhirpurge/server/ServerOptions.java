@@ -28,11 +28,13 @@ import java.util.Objects;
  *                     for no limit
  * @param minPollIntervalMillis {@code --min-poll-interval-ms}: a job's status read sooner than this after the
  *                     previous read of the same job gets 429; 0 for no limit
+ * @param throttlePerSecond {@code --throttle}: the most resources this server's workers erase per second, to spare
+ *                     a database that also serves clinical traffic; 0 for no limit
  */
 public record ServerOptions(boolean help, int port, String baseUrl, String jdbcUrl, String jdbcUser,
                             String jdbcPassword, Path dataDir, String mongoUri, String mongoDatabase, boolean demo,
                             String jwtSecret, int maxBodyBytes, int workers, int batchSize, int maxActiveJobs,
-                            int minPollIntervalMillis) {
+                            int minPollIntervalMillis, int throttlePerSecond) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 8080;
@@ -65,6 +67,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         {"--batch-size", "N", "resources erased per batch and transaction (default 500)"},
         {"--max-active-jobs", "N", "kick-offs beyond N jobs with work left get 429 (default 16; 0: no limit)"},
         {"--min-poll-interval-ms", "N", "a job's status polled again within N ms gets 429 (default 0: no limit)"},
+        {"--throttle", "N", "erase at most N resources per second on this server (default 0: no limit)"},
         {"--help", "", "print this help and exit"},
     };
 
@@ -87,6 +90,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      * @param batchSize    see {@link #batchSize()}
      * @param maxActiveJobs see {@link #maxActiveJobs()}
      * @param minPollIntervalMillis see {@link #minPollIntervalMillis()}
+     * @param throttlePerSecond see {@link #throttlePerSecond()}
      * @throws IllegalArgumentException when a value is out of range, or both {@code jdbcUrl} and {@code mongoUri}
      *                                  are given
      */
@@ -131,7 +135,8 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
      */
     public static ServerOptions defaults() {
         return new ServerOptions(false, DEFAULT_PORT, null, null, null, null, Path.of("data"), null,
-                DEFAULT_MONGO_DATABASE, false, null, DEFAULT_MAX_BODY_BYTES, 2, 500, DEFAULT_MAX_ACTIVE_JOBS, 0);
+                DEFAULT_MONGO_DATABASE, false, null, DEFAULT_MAX_BODY_BYTES, 2, 500, DEFAULT_MAX_ACTIVE_JOBS, 0,
+                0);
     }
 
     /**
@@ -159,6 +164,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         int batchSize = o.batchSize;
         int maxActiveJobs = o.maxActiveJobs;
         int minPollInterval = o.minPollIntervalMillis;
+        int throttle = o.throttlePerSecond;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             String name = arg;
@@ -193,6 +199,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
                 case "--batch-size" -> batchSize = intValue(name, inline, 1, 10_000);
                 case "--max-active-jobs" -> maxActiveJobs = intValue(name, inline, 0, 100_000);
                 case "--min-poll-interval-ms" -> minPollInterval = intValue(name, inline, 0, 3_600_000);
+                case "--throttle" -> throttle = intValue(name, inline, 0, 10_000_000);
                 case "--mongo-uri" -> mongoUri = inline;
                 case "--mongo-database" -> mongoDatabase = inline;
                 default -> throw new UsageException("Unknown option '" + arg + "'");
@@ -207,7 +214,7 @@ public record ServerOptions(boolean help, int port, String baseUrl, String jdbcU
         try {
             return new ServerOptions(help, port, baseUrl, jdbcUrl, jdbcUser, jdbcPassword, dataDir, mongoUri,
                     Objects.requireNonNullElse(mongoDatabase, o.mongoDatabase), demo, jwtSecret, maxBody, workers,
-                    batchSize, maxActiveJobs, minPollInterval);
+                    batchSize, maxActiveJobs, minPollInterval, throttle);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -32,10 +32,10 @@ class ServerOptionsTest {
         ServerOptions o = ServerOptions.parse("--port", "0", "--base-url=https://fhir.example.org/r4",
                 "--jdbc-url", "jdbc:postgresql://db/fhir", "--jdbc-user", "u", "--jdbc-password=p", "--data-dir",
                 "/tmp/x", "--demo", "--jwt-secret", TestServer.SECRET, "--max-body-bytes", "2048", "--workers", "4",
-                "--batch-size=100", "--max-active-jobs", "3", "--min-poll-interval-ms=250");
+                "--batch-size=100", "--max-active-jobs", "3", "--min-poll-interval-ms=250", "--throttle", "40");
         assertThat(o).isEqualTo(new ServerOptions(false, 0, "https://fhir.example.org/r4",
                 "jdbc:postgresql://db/fhir", "u", "p", Path.of("/tmp/x"), null, "fhir", true, TestServer.SECRET, 2048,
-                4, 100, 3, 250));
+                4, 100, 3, 250, 40));
         assertThat(ServerOptions.parse("--help").help()).isTrue();
     }
 
@@ -48,6 +48,7 @@ class ServerOptionsTest {
         assertThatThrownBy(() -> ServerOptions.parse("--port", "70000")).hasMessageContaining("between");
         assertThatThrownBy(() -> ServerOptions.parse("--demo=yes")).hasMessageContaining("takes no value");
         assertThatThrownBy(() -> ServerOptions.parse("--max-body-bytes", "10")).hasMessageContaining("1024");
+        assertThatThrownBy(() -> ServerOptions.parse("--throttle", "-1")).hasMessageContaining("between 0");
         assertThatThrownBy(() -> ServerOptions.parse("--jwt-secret", "short")).hasMessageContaining("32 bytes");
         assertThatThrownBy(() -> ServerOptions.parse("--base-url", "ftp://x")).hasMessageContaining("http");
         assertThatThrownBy(() -> ServerOptions.parse("--jdbc-user", "u")).hasMessageContaining("--jdbc-url");

@@ -104,7 +104,6 @@ final class TestServer implements AutoCloseable {
         return send("POST", "Patient/$bulk-purge", body, h.toArray(String[]::new));
     }
 
-    /** Polls a status URL until every patient is completed, error or cancelled. */
     /** Kicks off a {@code $bulk-purge}, checks the 202 and returns its status URL. */
     String bulkPurgeAccepted(String body) {
         HttpResponse<String> accepted = kickOff(body);
@@ -114,6 +113,7 @@ final class TestServer implements AutoCloseable {
         return statusUrl;
     }
 
+    /** Polls a status URL until every patient is completed, error or cancelled. */
     Parameters pollUntilDone(String statusUrl, String... headers) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
