@@ -793,6 +793,99 @@ class PurgeServiceTest {
         assertThat(purge.purgeInProgressFor(anObservationOf("new", "p1").build())).isEmpty();
     }
 
+    // -------------------------------------------------------------------------------------------- verification
+
+    /** An eraser that claims to erase {@code forgotten} but leaves it in the store, on every call. */
+    private ResourceEraser forgetting(ResourceKey forgotten) {
+        return new ResourceEraser() {
+            @Override
+            public List<ResourceKey> hardDelete(java.util.Collection<ResourceKey> batch) {
+                List<ResourceKey> erased = new ArrayList<>(store.hardDelete(batch.stream()
+                        .filter(k -> !k.equals(forgotten)).toList()));
+                if (batch.contains(forgotten)) {
+                    erased.add(forgotten);
+                }
+                return erased;
+            }
+
+            @Override
+            public List<ResourceKey> softDelete(java.util.Collection<ResourceKey> batch, Instant at) {
+                return store.softDelete(batch, at);
+            }
+
+            @Override
+            public List<ResourceKey> purgeHistory(java.util.Collection<ResourceKey> batch) {
+                return store.purgeHistory(batch);
+            }
+        };
+    }
+
+    @Test
+    void aResourceTheStoreStillHoldsAfterItsEraseEndsThePatientInErrorNamingIt() throws Exception {
+        List<ResourceKey> big = aPatientWith("big", 20);
+        List<ResourceKey> small = aPatientWith("small", 4);
+        aPatientWith("fine", 4);
+        ResourceKey stuckBig = big.get(9);
+        ResourceKey stuckSmall = small.get(2);
+        ResourceEraser twoForgotten = forgetting(stuckSmall);
+        ResourceEraser eraser = new ResourceEraser() {
+            @Override
+            public List<ResourceKey> hardDelete(java.util.Collection<ResourceKey> batch) {
+                return batch.contains(stuckBig) ? forgetting(stuckBig).hardDelete(batch)
+                        : twoForgotten.hardDelete(batch);
+            }
+
+            @Override
+            public List<ResourceKey> softDelete(java.util.Collection<ResourceKey> batch, Instant at) {
+                return store.softDelete(batch, at);
+            }
+
+            @Override
+            public List<ResourceKey> purgeHistory(java.util.Collection<ResourceKey> batch) {
+                return store.purgeHistory(batch);
+            }
+        };
+        PurgeService purge = started(eraser, config("a").workers(1).build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("big", "small",
+                "fine")), WAIT);
+
+        PatientStatus alone = patient(done, "big");
+        assertThat(alone.state()).isEqualTo(TaskState.ERROR);
+        assertThat(alone.errorReason()).startsWith("Verification failed").contains("1 erased resource")
+                .contains(stuckBig.toString());
+        assertThat(alone.purgedResourcesCount()).isEqualTo(big.stream().filter(k -> store.read(k).isEmpty())
+                .count());
+        PatientStatus grouped = patient(done, "small");
+        assertThat(grouped.state()).isEqualTo(TaskState.ERROR);
+        assertThat(grouped.errorReason()).contains(stuckSmall.toString());
+        assertThat(grouped.purgedResourcesCount()).isEqualTo(3);
+        assertThat(patient(done, "fine").state()).as("grouped with the failing one").isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "fine").purgedResourcesCount()).isEqualTo(4);
+        assertThat(erasedEvents).doesNotContainKeys(stuckBig, stuckSmall);
+    }
+
+    @Test
+    void aResourceLeftOnceIsErasedAgainAndThePurgeCompletes() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 20);
+        ResourceKey resurrected = p1.get(3);
+        ResourceWrite again = store.read(resurrected).map(r -> new ResourceWrite(resurrected, r.json(),
+                T0, List.of())).orElseThrow();
+        ScriptedEraser eraser = new ScriptedEraser(store).after((n, batch) -> {
+            if (n == 1) {
+                store.write(List.of(again)); // the erase "forgot" it, once
+            }
+        });
+        PurgeService purge = started(eraser, config("a").workers(1).build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(20);
+        assertThat(erasedEvents).hasSize(20).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertNoResidue(p1, "p1");
+    }
+
     private static void awaitCalls(ScriptedEraser eraser, int calls) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (eraser.calls() < calls && System.nanoTime() < deadline) {

@@ -16,6 +16,7 @@ import com.fhirpurge.spi.SearchCriteria;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskRecord;
+import com.fhirpurge.spi.TaskState;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -219,8 +220,9 @@ public final class Engine implements AutoCloseable {
             return;
         }
         for (PatientGroupRun.Continuation c : goOn) {
-            runTask(c.task(), new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts,
-                    config.batchSize(), () -> running));
+            runTask(c.task(), c.errorReason() != null ? failing(c.task(), c.from(), c.errorReason())
+                    : new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts, config.batchSize(),
+                            () -> running));
         }
     }
 
@@ -357,10 +359,18 @@ public final class Engine implements AutoCloseable {
     }
 
     private TaskRun failing(ActiveTask task, String reason) {
+        return failing(task, task.claimed().progress(), reason);
+    }
+
+    /** A run that only ends the task in error with {@code reason}, keeping the counts of {@code progress}. */
+    private TaskRun failing(ActiveTask task, TaskProgress progress, String reason) {
         return new TaskRun(task, parts) {
             @Override
-            void work() {
-                throw new IllegalStateException(reason);
+            void work() throws InterruptedException {
+                LOG.error("job {}: task {} ({}) ends in error: {}", task.jobId(), task.taskId(),
+                        task.claimed().target(), reason);
+                this.progress = progress;
+                finish(TaskState.ERROR, reason);
             }
 
             @Override

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,16 +56,22 @@ final class PatientGroupRun {
     /**
      * A member that goes on alone.
      *
-     * @param task the leased task
-     * @param from the progress to go on from
+     * @param task        the leased task
+     * @param from        the progress to go on from
+     * @param errorReason when not {@code null}, the member only has to end in error with this reason
      */
-    record Continuation(ActiveTask task, TaskProgress from) {
+    record Continuation(ActiveTask task, TaskProgress from, String errorReason) {
+
+        Continuation(ActiveTask task, TaskProgress from) {
+            this(task, from, null);
+        }
     }
 
     private final List<Member> members;
     private final EngineParts parts;
     private final int batchSize;
     private final List<Continuation> continuations = new ArrayList<>();
+    private final Map<Member, List<ResourceKey>> residue = new HashMap<>();
 
     PatientGroupRun(List<Member> members, EngineParts parts, int batchSize) {
         this.members = members;
@@ -107,6 +112,7 @@ final class PatientGroupRun {
         }
         List<Member> erasing = new ArrayList<>();
         List<Member> cancelled = new ArrayList<>();
+        List<Member> failed = new ArrayList<>();
         List<TaskUpdate> finals = new ArrayList<>();
         int i = 0;
         for (Map.Entry<Member, TaskProgress> e : announced.entrySet()) {
@@ -152,6 +158,15 @@ final class PatientGroupRun {
         for (int j = 0; j < erasing.size(); j++) {
             Member m = erasing.get(j);
             TaskProgress after = swept(announced.get(m), erased.get(m));
+            if (residue.containsKey(m)) {
+                String reason = VerifiedErase.reason(residue.get(m));
+                LOG.error("job {}: patient {}: {}", m.task().jobId(), m.scope().ownerId(), reason);
+                failed.add(m);
+                finals.add(TaskUpdate.finish(m.task().taskId(), m.task().lease(), TaskState.ERROR,
+                        new TaskProgress(announced.get(m).totalCount(), after.erasedByType(), null, 1, List.of()),
+                        reason));
+                continue;
+            }
             if (sweeps == null || !sweeps.get(j).items().isEmpty()) {
                 // The sweep failed, or found resources written into the compartment meanwhile: go on alone.
                 continuations.add(new Continuation(m.task(), after));
@@ -164,6 +179,8 @@ final class PatientGroupRun {
         List<TaskControl> written = writeFinals(jobs, finals);
         if (written == null) {
             cancelled.forEach(m -> continuations.add(new Continuation(m.task(), cleared(announced.get(m)))));
+            failed.forEach(m -> continuations.add(new Continuation(m.task(), swept(announced.get(m),
+                    erased.get(m)), VerifiedErase.reason(residue.get(m)))));
             completed.forEach(m -> continuations.add(new Continuation(m.task(), swept(announced.get(m),
                     erased.get(m)))));
             return continuations;
@@ -200,19 +217,12 @@ final class PatientGroupRun {
 
     private void eraseChunk(String jobs, List<ResourceKey> chunk, Map<ResourceKey, Member> owner,
                             Map<Member, List<ResourceKey>> erased) throws InterruptedException {
-        AtomicInteger attempts = new AtomicInteger();
-        List<ResourceKey> gone = parts.retrier().call(jobs, "hard delete", () -> {
-            attempts.incrementAndGet();
-            return parts.eraser().hardDelete(chunk);
-        });
-        if (attempts.get() > 1) {
-            // An earlier attempt may have committed before its error: what the store no longer holds is gone.
-            Set<ResourceKey> existing = new HashSet<>(parts.retrier().call(jobs, "find existing",
-                    () -> parts.finder().findExisting(chunk)));
-            gone = chunk.stream().filter(k -> !existing.contains(k)).toList();
-        }
-        for (ResourceKey k : gone) {
+        VerifiedErase.Outcome outcome = VerifiedErase.run(parts, jobs, chunk);
+        for (ResourceKey k : outcome.erased()) {
             erased.get(owner.get(k)).add(k);
+        }
+        for (ResourceKey k : outcome.residue()) {
+            residue.computeIfAbsent(owner.get(k), m -> new ArrayList<>()).add(k);
         }
         parts.throttle().acquire(chunk.size());
     }

@@ -11,7 +11,6 @@ import com.fhirpurge.spi.TaskState;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +29,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Fetch the next page; checkpoint it as {@code pending} together with the counts so far and the cursor after
  *       it (one fenced write per batch: a worker that lost its lease stops here, before erasing); erase it in one
  *       batch; tell the listeners; throttle. When the erase succeeded only after a transient failure, an earlier
- *       attempt may have committed before its error, so the batch is settled the same way as a recovered one.</li>
+ *       attempt may have committed before its error, so the batch is settled the same way as a recovered one. Each
+ *       batch is verified ({@link VerifiedErase}): a resource the store still holds rows of after a second erase
+ *       ends the patient's purge in error, naming it.</li>
  *   <li>At the end of a pass start another from the beginning, until a whole pass finds nothing: resources written
- *       during the purge are caught. A pass that finds nothing ends the task without another checkpoint.</li>
+ *       during the purge are caught. A pass that finds nothing ends the task without another checkpoint; it is also
+ *       the verification of the reference index.</li>
  * </ol>
  * Cancellation is seen at the checkpoint before each batch; the task then ends cancelled with the counts of the
  * batches already erased. Any failure other than a lost lease ends the task in error, keeping the reason; a lost
@@ -121,9 +123,15 @@ final class PatientPurgeRun extends TaskRun {
                 return;
             }
             if (!page.items().isEmpty()) {
-                List<ResourceKey> erased = erase(page.items());
-                notifyListeners(EraseMode.HARD_DELETE, erased);
-                progress = withErased(progress, erased);
+                VerifiedErase.Outcome erased = VerifiedErase.run(parts, task.jobId(), page.items());
+                notifyListeners(EraseMode.HARD_DELETE, erased.erased());
+                progress = withErased(progress, erased.erased());
+                if (!erased.residue().isEmpty()) {
+                    String reason = VerifiedErase.reason(erased.residue());
+                    LOG.error("job {}: patient {}: {}", task.jobId(), scope.ownerId(), reason);
+                    finish(TaskState.ERROR, reason);
+                    return;
+                }
                 parts.throttle().acquire(page.items().size());
             }
             if (passEnds) {
@@ -144,16 +152,6 @@ final class PatientPurgeRun extends TaskRun {
     private void count() throws InterruptedException {
         long total = parts.retrier().call(task.jobId(), "count", () -> parts.finder().countMembers(scope));
         progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(), List.of());
-    }
-
-    /** Erases a batch; if that took more than one attempt, settles it by what is gone. */
-    private List<ResourceKey> erase(List<ResourceKey> batch) throws InterruptedException {
-        AtomicInteger attempts = new AtomicInteger();
-        List<ResourceKey> erased = parts.retrier().call(task.jobId(), "hard delete", () -> {
-            attempts.incrementAndGet();
-            return parts.eraser().hardDelete(batch);
-        });
-        return attempts.get() == 1 ? erased : settle(batch);
     }
 
     /** The keys of a batch the store no longer holds anything of. */
