@@ -53,7 +53,8 @@ import javax.sql.DataSource;
 public final class JdbcJobRepository implements JobRepository {
 
     private static final String COLUMNS = "task_id, job_id, ordinal, target, state, lease_owner, lease_until, fence, "
-            + "cancel_requested, error_reason, updated_at, total_count, erased_by_type, page_token, pass, pending";
+            + "cancel_requested, error_reason, updated_at, total_count, erased_by_type, page_token, pass, pending, "
+            + "erased_digest";
     private static final int CANDIDATES = 8;
 
     private final Sql sql;
@@ -119,7 +120,7 @@ public final class JdbcJobRepository implements JobRepository {
                 throw e;
             }
             String insertTask = "INSERT INTO " + task + " (" + taskColumns + ", " + q("job_created_at")
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
             try (PreparedStatement ps = c.prepareStatement(insertTask)) {
                 for (TaskRecord t : tasks) {
                     if (!t.jobId().equals(jobRecord.jobId()) || t.state() != TaskState.NEW) {
@@ -127,7 +128,7 @@ public final class JdbcJobRepository implements JobRepository {
                                 + jobRecord.jobId());
                     }
                     bindTask(ps, t);
-                    ps.setLong(17, JdbcResourceStore.micros(jobRecord.createdAt()));
+                    ps.setLong(18, JdbcResourceStore.micros(jobRecord.createdAt()));
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -153,6 +154,7 @@ public final class JdbcJobRepository implements JobRepository {
         ps.setString(14, t.progress().cursor());
         ps.setInt(15, t.progress().pass());
         ps.setString(16, encodeKeys(t.progress().pending()));
+        ps.setString(17, t.progress().erasedDigest());
     }
 
     private static void setNullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
@@ -399,7 +401,7 @@ public final class JdbcJobRepository implements JobRepository {
 
     private String progressAssignments() {
         return q("total_count") + " = ?, " + q("erased_by_type") + " = ?, " + q("page_token") + " = ?, " + q("pass")
-                + " = ?, " + q("pending") + " = ?, " + q("updated_at") + " = ?";
+                + " = ?, " + q("pending") + " = ?, " + q("erased_digest") + " = ?, " + q("updated_at") + " = ?";
     }
 
     private static int bindProgress(PreparedStatement ps, TaskProgress p, Instant now) throws SQLException {
@@ -408,8 +410,9 @@ public final class JdbcJobRepository implements JobRepository {
         ps.setString(3, p.cursor());
         ps.setInt(4, p.pass());
         ps.setString(5, encodeKeys(p.pending()));
-        ps.setLong(6, JdbcResourceStore.micros(now));
-        return 7;
+        ps.setString(6, p.erasedDigest());
+        ps.setLong(7, JdbcResourceStore.micros(now));
+        return 8;
     }
 
     /** Binds the assignments of a fenced update, starting at parameter 1. */
@@ -558,7 +561,7 @@ public final class JdbcJobRepository implements JobRepository {
         long total = rs.getLong(12);
         Long totalCount = rs.wasNull() ? null : total;
         TaskProgress progress = new TaskProgress(totalCount, decodeCounts(rs.getString(13)), rs.getString(14),
-                rs.getInt(15), decodeKeys(rs.getString(16)));
+                rs.getInt(15), decodeKeys(rs.getString(16)), rs.getString(17));
         return new TaskRecord(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
                 TaskState.valueOf(rs.getString(5)), lease, progress, rs.getBoolean(9), rs.getString(10),
                 JdbcResourceStore.instant(rs.getLong(11)));

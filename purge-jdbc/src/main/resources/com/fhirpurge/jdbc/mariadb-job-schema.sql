@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS `${prefix}task` (
     `page_token`       LONGTEXT,
     `pass`             INTEGER      NOT NULL,
     `pending`          LONGTEXT     NOT NULL,
+    `erased_digest`    CHAR(64),
     INDEX `${prefix}task_job` (`job_id`, `ordinal`),
     INDEX `${prefix}task_runnable` (`state`, `lease_until`),
     INDEX `${prefix}task_target` (`target`, `state`)

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS "${prefix}task" (
     "erased_by_type"   TEXT         NOT NULL,
     "page_token"       TEXT,
     "pass"             INTEGER      NOT NULL,
-    "pending"          TEXT         NOT NULL
+    "pending"          TEXT         NOT NULL,
+    "erased_digest"    CHAR(64)
 );
 CREATE INDEX IF NOT EXISTS "${prefix}task_job" ON "${prefix}task" ("job_id", "ordinal");
 CREATE INDEX IF NOT EXISTS "${prefix}task_runnable" ON "${prefix}task" ("state", "lease_until");

@@ -85,6 +85,7 @@ public final class MongoJobRepository implements JobRepository {
     private static final String CURSOR = "cursor";
     private static final String PASS = "pass";
     private static final String PENDING = "pending";
+    private static final String DIGEST = "erasedDigest";
     private static final String KEY = "k";
     private static final String VALUE = "v";
 
@@ -222,6 +223,7 @@ public final class MongoJobRepository implements JobRepository {
         fields.put(CURSOR, p.cursor());
         fields.put(PASS, p.pass());
         fields.put(PENDING, pending);
+        fields.put(DIGEST, p.erasedDigest());
         return fields;
     }
 
@@ -404,7 +406,7 @@ public final class MongoJobRepository implements JobRepository {
         }
         Object total = d.get(TOTAL);
         TaskProgress progress = new TaskProgress(total == null ? null : ((Number) total).longValue(), erased,
-                d.getString(CURSOR), (int) number(d, PASS), pending);
+                d.getString(CURSOR), (int) number(d, PASS), pending, d.getString(DIGEST));
         String state = d.getString(STATE);
         return new TaskRecord(d.getString(ID), d.getString(JOB_ID), (int) number(d, ORDINAL), d.getString(TARGET),
                 CREATING.equals(state) ? TaskState.NEW : TaskState.valueOf(state), lease, progress,

@@ -18,9 +18,11 @@ import java.util.TreeMap;
  * @param cursor       the finder's page token to resume from, {@code null} for the start of a pass
  * @param pass         the sweep number, 1 for the first pass
  * @param pending      the batch being erased, empty when none
+ * @param erasedDigest the {@link ErasureDigest} of the resources counted in {@code erasedByType}, {@code null} while
+ *                     none is counted
  */
 public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, String cursor, int pass,
-                           List<ResourceKey> pending) {
+                           List<ResourceKey> pending, String erasedDigest) {
 
     /** The progress of a task nobody has started. */
     public static final TaskProgress INITIAL = new TaskProgress(null, Map.of(), null, 1, List.of());
@@ -35,6 +37,7 @@ public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, Stri
      * @param cursor see {@link #cursor()}
      * @param pass see {@link #pass()}
      * @param pending see {@link #pending()}
+     * @param erasedDigest see {@link #erasedDigest()}
      */
     public TaskProgress {
         Objects.requireNonNull(erasedByType, "erasedByType");
@@ -53,6 +56,23 @@ public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, Stri
         });
         erasedByType = Collections.unmodifiableMap(counts);
         pending = List.copyOf(pending);
+        if (erasedDigest != null && !ErasureDigest.isDigest(erasedDigest)) {
+            throw new IllegalArgumentException("Not an erasure digest: '" + erasedDigest + "'");
+        }
+    }
+
+    /**
+     * A progress without digest: for tasks that erase nothing yet, and tests.
+     *
+     * @param totalCount   see {@link #totalCount()}
+     * @param erasedByType see {@link #erasedByType()}
+     * @param cursor       see {@link #cursor()}
+     * @param pass         see {@link #pass()}
+     * @param pending      see {@link #pending()}
+     */
+    public TaskProgress(Long totalCount, Map<String, Long> erasedByType, String cursor, int pass,
+                        List<ResourceKey> pending) {
+        this(totalCount, erasedByType, cursor, pass, pending, null);
     }
 
     /**

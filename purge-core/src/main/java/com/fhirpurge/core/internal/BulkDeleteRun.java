@@ -89,7 +89,7 @@ final class BulkDeleteRun extends TaskRun {
                 long total = parts.retrier().call(task.jobId(), "count",
                         () -> parts.searcher().count(criteria, snapshot));
                 progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(),
-                        List.of());
+                        List.of(), progress.erasedDigest());
             }
             if (!deletePages()) {
                 return;
@@ -113,7 +113,8 @@ final class BulkDeleteRun extends TaskRun {
                     () -> parts.searcher().search(criteria, snapshot, cursor, batchSize));
             boolean last = !page.hasNext();
             progress = new TaskProgress(progress.totalCount(), progress.erasedByType(),
-                    last ? null : page.nextPageToken(), last ? LAST_PAGE_REACHED : 1, page.items());
+                    last ? null : page.nextPageToken(), last ? LAST_PAGE_REACHED : 1, page.items(),
+                            progress.erasedDigest());
             if (checkpoint() == TaskControl.CANCEL_REQUESTED || task.cancelRequested()) {
                 progress = withErased(progress, List.of());
                 finish(TaskState.CANCELLED, null);

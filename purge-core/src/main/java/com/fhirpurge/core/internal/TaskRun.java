@@ -1,6 +1,7 @@
 package com.fhirpurge.core.internal;
 
 import com.fhirpurge.spi.EraseMode;
+import com.fhirpurge.spi.ErasureDigest;
 import com.fhirpurge.spi.ErasureEvent;
 import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.LeaseLostException;
@@ -84,22 +85,27 @@ abstract class TaskRun {
     final void finish(TaskState state, String reason) throws InterruptedException {
         TaskStateMachine.requireMove(TaskState.PROCESSING, state);
         TaskProgress last = new TaskProgress(progress.totalCount(), progress.erasedByType(), null, progress.pass(),
-                List.of());
+                List.of(), progress.erasedDigest());
+        parts.records().ended(task.claimed(), state, last, reason);
         parts.retrier().call(task.jobId(), "finish", () -> {
             parts.jobs().finish(task.taskId(), task.lease(), state, last, reason, parts.clock().instant());
             return null;
         });
     }
 
-    /** Adds erased resources to the counts and clears the pending batch; the total grows if more were erased. */
+    /**
+     * Adds erased resources to the counts and the digest and clears the pending batch; the total grows if more were
+     * erased. Every erased resource passes here exactly once, so counts and digest describe the same set.
+     */
     static TaskProgress withErased(TaskProgress p, List<ResourceKey> erased) {
         Map<String, Long> counts = new TreeMap<>(p.erasedByType());
         for (ResourceKey k : erased) {
             counts.merge(k.type(), 1L, Long::sum);
         }
-        TaskProgress next = new TaskProgress(p.totalCount(), counts, p.cursor(), p.pass(), List.of());
+        String digest = erased.isEmpty() ? p.erasedDigest() : ErasureDigest.add(p.erasedDigest(), erased);
+        TaskProgress next = new TaskProgress(p.totalCount(), counts, p.cursor(), p.pass(), List.of(), digest);
         if (next.totalCount() != null && next.erasedCount() > next.totalCount()) {
-            next = new TaskProgress(next.erasedCount(), counts, p.cursor(), p.pass(), List.of());
+            next = new TaskProgress(next.erasedCount(), counts, p.cursor(), p.pass(), List.of(), digest);
         }
         return next;
     }

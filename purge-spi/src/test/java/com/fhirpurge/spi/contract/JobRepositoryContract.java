@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fhirpurge.spi.DuplicateJobException;
+import com.fhirpurge.spi.ErasureDigest;
 import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.JobRepository;
@@ -98,7 +99,8 @@ public abstract class JobRepositoryContract {
 
     private static TaskProgress someProgress() {
         return new TaskProgress(42L, Map.of("Observation", 10L, "Encounter", 2L), "cursor-\u00fc-1", 2,
-                List.of(ResourceKey.of("Observation", "o'1"), ResourceKey.of("Encounter", "e;1")));
+                List.of(ResourceKey.of("Observation", "o'1"), ResourceKey.of("Encounter", "e;1")),
+                ErasureDigest.of(List.of(ResourceKey.of("Observation", "o0"))));
     }
 
     @Test
