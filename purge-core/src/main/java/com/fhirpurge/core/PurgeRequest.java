@@ -12,18 +12,34 @@ import java.util.Objects;
  * @param patientIds  the patients, in the order their status is reported; duplicates are dropped, ids must follow
  *                    the FHIR id rule {@code [A-Za-z0-9\-\.]{1,64}}
  * @param requestedBy who asks (from the caller's verified identity), {@code null} when unknown; kept with the job
+ * @param reason      why (e.g. "GDPR art. 17 request 2026-118"), at most 1,024 characters, {@code null} when none;
+ *                    kept with the job and in every patient's erasure record
  */
-public record PurgeRequest(List<String> patientIds, String requestedBy) {
+public record PurgeRequest(List<String> patientIds, String requestedBy, String reason) {
+
+    /** The longest reason accepted. */
+    public static final int MAX_REASON_LENGTH = 1024;
 
     /**
      * Copies (a {@code null} id is kept, to be refused at submission with the other problems).
      *
      * @param patientIds see {@link #patientIds()}
      * @param requestedBy see {@link #requestedBy()}
+     * @param reason see {@link #reason()}
      */
     public PurgeRequest {
         Objects.requireNonNull(patientIds, "patientIds");
         patientIds = Collections.unmodifiableList(new ArrayList<>(patientIds));
+    }
+
+    /**
+     * A request without a reason.
+     *
+     * @param patientIds  see {@link #patientIds()}
+     * @param requestedBy see {@link #requestedBy()}
+     */
+    public PurgeRequest(List<String> patientIds, String requestedBy) {
+        this(patientIds, requestedBy, null);
     }
 
     /**

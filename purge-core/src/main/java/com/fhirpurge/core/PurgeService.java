@@ -5,6 +5,7 @@ import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
 import com.fhirpurge.core.fhir.FhirIds;
 import com.fhirpurge.core.internal.BulkDeleteJobs;
 import com.fhirpurge.core.internal.Engine;
+import com.fhirpurge.core.internal.ErasureRecords;
 import com.fhirpurge.core.internal.JobIds;
 import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.spi.CompartmentDefinition;
@@ -126,14 +127,19 @@ public final class PurgeService implements AutoCloseable {
      */
     public String submitPatientPurge(PurgeRequest request) {
         List<String> patientIds = validate(request.patientIds());
+        if (request.reason() != null && (request.reason().isBlank()
+                || request.reason().length() > PurgeRequest.MAX_REASON_LENGTH)) {
+            throw InvalidRequestException.badRequest("value", "The reason must be 1 to "
+                    + PurgeRequest.MAX_REASON_LENGTH + " characters, not blank", "reason");
+        }
         String jobId = JobIds.next(clock);
         Instant now = clock.instant();
         List<TaskRecord> tasks = new ArrayList<>(patientIds.size());
         for (int i = 0; i < patientIds.size(); i++) {
             tasks.add(TaskRecord.newTask(jobId + "-" + i, jobId, i, patientIds.get(i), now));
         }
-        storage.jobs().create(new JobRecord(jobId, JobKind.PATIENT_PURGE, now, request.requestedBy(), Map.of()),
-                tasks);
+        storage.jobs().create(new JobRecord(jobId, JobKind.PATIENT_PURGE, now, request.requestedBy(),
+                request.reason() == null ? Map.of() : Map.of(ErasureRecords.REASON, request.reason())), tasks);
         LOG.info("job {}: patient purge of {} patients submitted by {}", jobId, patientIds.size(),
                 request.requestedBy() == null ? "unknown" : request.requestedBy());
         engine.wakeUp();

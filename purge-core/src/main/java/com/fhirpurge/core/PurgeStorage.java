@@ -1,5 +1,6 @@
 package com.fhirpurge.core;
 
+import com.fhirpurge.spi.ErasureAudit;
 import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.ResourceEraser;
@@ -19,9 +20,10 @@ import java.util.Objects;
  * @param searcher  answers bulk delete criteria, {@code null} when the store cannot search
  * @param jobs      persists jobs, tasks and leases
  * @param listeners told after each committed batch, in this order
+ * @param audits    given the erasure record of every patient purge, in this order
  */
 public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
-                           List<ErasureListener> listeners) {
+                           List<ErasureListener> listeners, List<ErasureAudit> audits) {
 
     /**
      * Validates and copies.
@@ -31,12 +33,28 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @param searcher see {@link #searcher()}
      * @param jobs see {@link #jobs()}
      * @param listeners see {@link #listeners()}
+     * @param audits see {@link #audits()}
      */
     public PurgeStorage {
         Objects.requireNonNull(finder, "finder");
         Objects.requireNonNull(eraser, "eraser");
         Objects.requireNonNull(jobs, "jobs");
         listeners = List.copyOf(listeners);
+        audits = List.copyOf(audits);
+    }
+
+    /**
+     * Storage without audits.
+     *
+     * @param finder    see {@link #finder()}
+     * @param eraser    see {@link #eraser()}
+     * @param searcher  see {@link #searcher()}
+     * @param jobs      see {@link #jobs()}
+     * @param listeners see {@link #listeners()}
+     */
+    public PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
+                        List<ErasureListener> listeners) {
+        this(finder, eraser, searcher, jobs, listeners, List.of());
     }
 
     /**
@@ -60,7 +78,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @return a new storage value
      */
     public PurgeStorage withSearcher(ResourceSearcher searcher) {
-        return new PurgeStorage(finder, eraser, searcher, jobs, listeners);
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits);
     }
 
     /**
@@ -72,6 +90,18 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     public PurgeStorage withListener(ErasureListener listener) {
         List<ErasureListener> all = new java.util.ArrayList<>(listeners);
         all.add(Objects.requireNonNull(listener, "listener"));
-        return new PurgeStorage(finder, eraser, searcher, jobs, all);
+        return new PurgeStorage(finder, eraser, searcher, jobs, all, audits);
+    }
+
+    /**
+     * A copy with one more audit.
+     *
+     * @param audit the audit to add last
+     * @return a new storage value
+     */
+    public PurgeStorage withAudit(ErasureAudit audit) {
+        List<ErasureAudit> all = new java.util.ArrayList<>(audits);
+        all.add(Objects.requireNonNull(audit, "audit"));
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, all);
     }
 }

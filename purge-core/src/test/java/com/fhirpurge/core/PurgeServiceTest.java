@@ -19,7 +19,10 @@ import static org.mockito.Mockito.verify;
 import com.fhirpurge.core.memory.InMemoryJobRepository;
 import com.fhirpurge.core.memory.InMemoryResourceStore;
 import com.fhirpurge.spi.CompartmentScope;
+import com.fhirpurge.core.audit.AuditEventErasureAudit;
+import com.fhirpurge.spi.ErasureAudit;
 import com.fhirpurge.spi.ErasureEvent;
+import com.fhirpurge.spi.ErasureRecord;
 import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.Footprint;
 import com.fhirpurge.spi.JobRepository;
@@ -62,6 +65,8 @@ class PurgeServiceTest {
     private final List<PurgeService> services = new ArrayList<>();
     private final Map<ResourceKey, Integer> erasedEvents = new ConcurrentHashMap<>();
     private final Map<String, List<ResourceKey>> eventsByTask = new ConcurrentHashMap<>();
+    private final List<ErasureRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ErasureAudit> extraAudits = new ArrayList<>();
 
     @AfterEach
     void closeServices() {
@@ -92,8 +97,12 @@ class PurgeServiceTest {
             eventsByTask.computeIfAbsent(e.taskId(), t -> Collections.synchronizedList(new ArrayList<>()))
                     .addAll(e.resources());
         };
-        PurgeService s = PurgeService.builder(PurgeStorage.of(finder, eraser, repository).withListener(counting))
-                .config(config).clock(clock).build();
+        PurgeStorage storage = PurgeStorage.of(finder, eraser, repository).withListener(counting)
+                .withAudit(records::add);
+        for (ErasureAudit audit : extraAudits) {
+            storage = storage.withAudit(audit);
+        }
+        PurgeService s = PurgeService.builder(storage).config(config).clock(clock).build();
         services.add(s);
         return s;
     }
@@ -884,6 +893,95 @@ class PurgeServiceTest {
         assertThat(patient(done, "p1").purgedResourcesCount()).isEqualTo(20);
         assertThat(erasedEvents).hasSize(20).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
         assertNoResidue(p1, "p1");
+    }
+
+    // ------------------------------------------------------------------------------------------ erasure records
+
+    /** The digest by its definition, computed here without the library: sum of SHA-256 numbers mod 2^256. */
+    private static String digestOf(List<ResourceKey> keys) throws Exception {
+        java.math.BigInteger sum = java.math.BigInteger.ZERO;
+        for (ResourceKey k : keys) {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(k.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sum = sum.add(new java.math.BigInteger(1, h));
+        }
+        return String.format("%064x", sum.mod(java.math.BigInteger.TWO.pow(256)));
+    }
+
+    @Test
+    void everyPatientPurgeLeavesAnErasureRecordThatOutlivesTheJobAndWhoseDigestRecomputes() throws Exception {
+        Map<String, List<ResourceKey>> byPatient = new HashMap<>();
+        byPatient.put("big", aPatientWith("big", 30));
+        byPatient.put("s1", aPatientWith("s1", 5));
+        byPatient.put("s2", aPatientWith("s2", 4));
+        extraAudits.add(new AuditEventErasureAudit(ca.uhn.fhir.context.FhirContext.forR4Cached(), store));
+        PurgeService purge = started(store, config("a").workers(1).jobRetention(Duration.ofDays(1)).build());
+
+        String jobId = purge.submitPatientPurge(new PurgeRequest(List.of("big", "s1", "s2", "nobody"), "system/dpo",
+                "GDPR art. 17 request 2026-118"));
+        PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(records).extracting(ErasureRecord::patientId)
+                .containsExactlyInAnyOrder("big", "s1", "s2", "nobody");
+        for (ErasureRecord r : records) {
+            List<ResourceKey> erased = byPatient.getOrDefault(r.patientId(), List.of());
+            assertThat(r.jobId()).isEqualTo(jobId);
+            assertThat(r.outcome()).isEqualTo(TaskState.COMPLETED);
+            assertThat(r.requestedBy()).isEqualTo("system/dpo");
+            assertThat(r.reason()).isEqualTo("GDPR art. 17 request 2026-118");
+            assertThat(r.erasedByType()).isEqualTo(patient(done, r.patientId()).purgedByType());
+            assertThat(r.erasedCount()).isEqualTo(erased.size());
+            assertThat(r.erasedDigest()).as("digest of %s", r.patientId()).isEqualTo(digestOf(erased));
+            assertThat(r.toString()).doesNotContain(erased.isEmpty() ? "Observation/" : erased.get(1).id());
+        }
+
+        ErasureRecord big = records.stream().filter(r -> r.patientId().equals("big")).findFirst().orElseThrow();
+        ResourceKey eventKey = ResourceKey.of("AuditEvent", AuditEventErasureAudit.idOf(jobId, "big"));
+        org.hl7.fhir.r4.model.AuditEvent event = ca.uhn.fhir.context.FhirContext.forR4Cached().newJsonParser()
+                .parseResource(org.hl7.fhir.r4.model.AuditEvent.class, store.read(eventKey).orElseThrow().json());
+        assertThat(event.getAction().toCode()).isEqualTo("D");
+        assertThat(event.getSubtypeFirstRep().getCode()).isEqualTo("$purge");
+        assertThat(event.getAgentFirstRep().getWho().getDisplay()).isEqualTo("system/dpo");
+        assertThat(event.getEntityFirstRep().getWhat().getIdentifier().getValue()).isEqualTo("big");
+        assertThat(event.getEntityFirstRep().getDetail()).anySatisfy(d -> {
+            assertThat(d.getType()).isEqualTo("erasedDigest");
+            assertThat(d.getValue().primitiveValue()).isEqualTo(big.erasedDigest());
+        });
+        assertThat(store.countMembers(new CompartmentScope(PATIENT_COMPARTMENT, "big")))
+                .as("the proof is not in the purged compartment").isZero();
+
+        clock.advance(Duration.ofDays(2));
+        assertThat(purge.forgetFinishedJobs()).isEqualTo(1);
+        assertThat(purge.findJob(jobId)).as("the job is forgotten").isEmpty();
+        assertThat(store.read(eventKey)).as("its erasure records are not").isPresent();
+    }
+
+    @Test
+    void aFailingAuditIsLoggedAndHoldsNoPurgeUp() throws Exception {
+        List<ResourceKey> p1 = aPatientWith("p1", 12);
+        extraAudits.add(r -> {
+            throw new IllegalStateException("audit store down");
+        });
+        PurgeService purge = started(store, config("a").build());
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge("p1", null), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertNoResidue(p1, "p1");
+        assertThat(records).singleElement().satisfies(r -> assertThat(r.erasedCount()).isEqualTo(12));
+    }
+
+    @Test
+    void aReasonIsOptionalButNeverBlankOrEndless() {
+        PurgeService purge = service(store, config("a").build());
+
+        assertThatThrownBy(() -> purge.submitPatientPurge(new PurgeRequest(List.of("p1"), null, " ")))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.issues().get(0).expression()).isEqualTo("reason"));
+        assertThatThrownBy(() -> purge.submitPatientPurge(new PurgeRequest(List.of("p1"), null, "x".repeat(1025))))
+                .isInstanceOf(InvalidRequestException.class);
+        assertThat(purge.listJobs(null, 10)).isEmpty();
     }
 
     private static void awaitCalls(ScriptedEraser eraser, int calls) throws InterruptedException {

@@ -3,6 +3,8 @@ package com.fhirpurge.server;
 import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeService;
+import com.fhirpurge.core.audit.AuditEventErasureAudit;
+import com.fhirpurge.core.audit.LoggingErasureAudit;
 import com.fhirpurge.core.demo.SyntheticPatients;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.core.http.HttpBindingConfig;
@@ -162,7 +164,10 @@ public final class PurgeServer implements AutoCloseable {
             if (options.demo()) {
                 loadDemo(ctx, storage, out);
             }
-            service = PurgeService.builder(storage.purgeStorage()).config(config).build();
+            // Every patient purge leaves its erasure record as an AuditEvent in the store and as a log line.
+            service = PurgeService.builder(storage.purgeStorage()
+                    .withAudit(new AuditEventErasureAudit(ctx, storage.writer()))
+                    .withAudit(new LoggingErasureAudit())).config(config).build();
             String basePath = stripSlash(Objects.requireNonNullElse(URI.create(baseUrl).getRawPath(), ""));
             boolean auth = options.jwtSecret() != null;
             if (!auth) {

@@ -43,6 +43,17 @@ public final class PurgeRequestParser {
 
     /** The name of the kick-off parameter that carries one patient id. */
     public static final String PATIENT_ID = "patientId";
+    /** The optional kick-off parameter that says why (kept in each patient's erasure record). */
+    public static final String REASON = "reason";
+
+    /**
+     * A parsed kick-off.
+     *
+     * @param patientIds the patient ids, duplicates removed, in first-seen order
+     * @param reason     the {@code reason} parameter's value, {@code null} when not given
+     */
+    public record KickOff(List<String> patientIds, String reason) {
+    }
 
     /** The diagnostics of the refusal when {@code Prefer: respond-async} is missing. */
     public static final String RESPOND_ASYNC_REQUIRED =
@@ -78,23 +89,63 @@ public final class PurgeRequestParser {
      * @throws IllegalArgumentException when {@code maxPatients} is less than 1
      */
     public List<String> parsePatientIds(String body, int maxPatients) {
+        return parseKickOff(body, maxPatients).patientIds();
+    }
+
+    /**
+     * Parses a {@code $bulk-purge} kick-off body: its patient ids and its optional {@code reason} (one
+     * {@code valueString} of at most 1,024 characters).
+     *
+     * @param body        the request body, FHIR JSON
+     * @param maxPatients the most distinct patient ids one request may carry, at least 1
+     * @return the kick-off
+     * @throws InvalidRequestException (400) as {@link #parsePatientIds}, and for a bad or repeated {@code reason}
+     * @throws IllegalArgumentException when {@code maxPatients} is less than 1
+     */
+    public KickOff parseKickOff(String body, int maxPatients) {
         if (maxPatients < 1) {
             throw new IllegalArgumentException("maxPatients must be at least 1, was " + maxPatients);
         }
+        return parse(body, maxPatients, true);
+    }
+
+    /**
+     * Parses the optional body of a single-patient {@code $purge}: none, or a {@code Parameters} with only a
+     * {@code reason}.
+     *
+     * @param body the request body, possibly blank
+     * @return the reason, {@code null} when none
+     * @throws InvalidRequestException (400) for a body that is not such a {@code Parameters}
+     */
+    public String parseReason(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        return parse(body, 1, false).reason();
+    }
+
+    private KickOff parse(String body, int maxPatients, boolean withPatients) {
         List<Issue> issues = new ArrayList<>();
         Parameters parameters = parseParameters(body, issues);
         Map<String, Integer> ids = new LinkedHashMap<>();
         List<ParametersParameterComponent> list = parameters.getParameter();
         boolean anyPatientId = false;
+        String reason = null;
+        String supported = withPatients ? "'" + PATIENT_ID + "' and '" + REASON + "' are" : "'" + REASON + "' is";
         for (int i = 0; i < list.size(); i++) {
             ParametersParameterComponent p = list.get(i);
             String at = "Parameters.parameter[" + i + "]";
             String name = p.getName();
             if (name == null || name.isBlank()) {
                 issues.add(Issue.error("required", "Parameter " + i + " has no name", at + ".name"));
-            } else if (!PATIENT_ID.equals(name)) {
-                issues.add(Issue.error("not-supported", "Unknown parameter '" + echo(name) + "'; only '"
-                        + PATIENT_ID + "' is supported", at + ".name"));
+            } else if (REASON.equals(name)) {
+                if (reason != null) {
+                    issues.add(Issue.error("value", "'" + REASON + "' is given more than once", at));
+                }
+                reason = reasonOf(p, at, issues);
+            } else if (!withPatients || !PATIENT_ID.equals(name)) {
+                issues.add(Issue.error("not-supported", "Unknown parameter '" + echo(name) + "'; only " + supported
+                        + " supported", at + ".name"));
             } else {
                 anyPatientId = true;
                 String id = patientIdOf(p, at, issues);
@@ -103,7 +154,7 @@ public final class PurgeRequestParser {
                 }
             }
         }
-        if (!anyPatientId) {
+        if (withPatients && !anyPatientId) {
             issues.add(Issue.error("required", "No '" + PATIENT_ID + "' parameter: at least one patient id is required",
                     "Parameters.parameter"));
         }
@@ -115,7 +166,20 @@ public final class PurgeRequestParser {
         if (!issues.isEmpty()) {
             throw new InvalidRequestException(400, issues);
         }
-        return List.copyOf(ids.keySet());
+        return new KickOff(List.copyOf(ids.keySet()), reason);
+    }
+
+    private static String reasonOf(ParametersParameterComponent p, String at, List<Issue> issues) {
+        if (!(p.getValue() instanceof org.hl7.fhir.r4.model.StringType text) || text.getValue() == null
+                || text.getValue().isBlank()) {
+            issues.add(Issue.error("value", "'" + REASON + "' must be a non-blank valueString", at + ".value"));
+            return null;
+        }
+        if (text.getValue().length() > 1024) {
+            issues.add(Issue.error("value", "'" + REASON + "' is longer than 1024 characters", at + ".value"));
+            return null;
+        }
+        return text.getValue();
     }
 
     /**

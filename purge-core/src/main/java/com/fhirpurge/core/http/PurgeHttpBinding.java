@@ -164,15 +164,16 @@ public final class PurgeHttpBinding {
     }
 
     private HttpResponse bulkPurge(HttpRequest request) {
-        return kickOff(request, () -> parser.parsePatientIds(request.body(), service.config().maxPatientsPerJob()));
+        return kickOff(request, () -> parser.parseKickOff(request.body(), service.config().maxPatientsPerJob()));
     }
 
     private HttpResponse purge(HttpRequest request, String rawId) {
-        return kickOff(request, () -> List.of(PurgeRequestParser.validatePatientId(rawId)));
+        return kickOff(request, () -> new PurgeRequestParser.KickOff(
+                List.of(PurgeRequestParser.validatePatientId(rawId)), parser.parseReason(request.body())));
     }
 
     /** The checks of a kick-off, in order: body size and type, credentials and scope, Prefer, the patients. */
-    private HttpResponse kickOff(HttpRequest request, Supplier<List<String>> patientIds) {
+    private HttpResponse kickOff(HttpRequest request, Supplier<PurgeRequestParser.KickOff> parsed) {
         HttpResponse refused = checkBody(request);
         if (refused == null) {
             refused = authenticate(request);
@@ -181,21 +182,22 @@ public final class PurgeHttpBinding {
             return refused;
         }
         PurgeRequestParser.requireRespondAsync(request.header("Prefer"));
-        List<String> ids = patientIds.get();
+        PurgeRequestParser.KickOff kickOff = parsed.get();
         if (config.maxActiveJobs() > 0 && service.countActiveJobs() >= config.maxActiveJobs()) {
             return responses.throttled("Too many jobs are running (limit " + config.maxActiveJobs()
                     + "); retry later");
         }
-        return submit(request, ids);
+        return submit(request, kickOff);
     }
 
-    private HttpResponse submit(HttpRequest request, List<String> patientIds) {
+    private HttpResponse submit(HttpRequest request, PurgeRequestParser.KickOff kickOff) {
+        List<String> patientIds = kickOff.patientIds();
         HttpResponse forbidden = authorizePatients(request.caller(), patientIds);
         if (forbidden != null) {
             return forbidden;
         }
         String requester = request.caller() == null ? null : request.caller().subject();
-        String jobId = service.submitPatientPurge(new PurgeRequest(patientIds, requester));
+        String jobId = service.submitPatientPurge(new PurgeRequest(patientIds, requester, kickOff.reason()));
         return withHeader(responses.accepted("Accepted: purge of " + patientIds.size() + " patient(s) as job "
                 + jobId), "Content-Location", config.baseUrl() + "/" + STATUS_PATH + "/" + jobId);
     }

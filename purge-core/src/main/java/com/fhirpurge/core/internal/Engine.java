@@ -89,7 +89,8 @@ public final class Engine implements AutoCloseable {
         this.throttle = new Throttle(config.throttlePerSecond(),
                 d -> stopping.await(d.toNanos(), TimeUnit.NANOSECONDS), System::nanoTime);
         this.parts = new EngineParts(storage.finder(), storage.eraser(), storage.searcher(), storage.jobs(),
-                storage.listeners(), retrier, throttle, clock);
+                storage.listeners(), retrier, throttle, clock,
+                new ErasureRecords(storage.audits(), this::findJob, retrier, clock));
     }
 
     /**

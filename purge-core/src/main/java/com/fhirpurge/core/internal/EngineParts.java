@@ -19,7 +19,9 @@ import java.util.List;
  * @param retrier   retries transient store failures
  * @param throttle  limits the node's erase rate
  * @param clock     stamps checkpoints and tombstones
+ * @param records   keeps the erasure record of each patient purge
  */
 record EngineParts(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
-                   List<ErasureListener> listeners, Retrier retrier, Throttle throttle, InstantSource clock) {
+                   List<ErasureListener> listeners, Retrier retrier, Throttle throttle, InstantSource clock,
+                   ErasureRecords records) {
 }

@@ -6,6 +6,7 @@ import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
+import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
 import com.fhirpurge.spi.TaskUpdate;
 import java.util.ArrayList;
@@ -163,7 +164,8 @@ final class PatientGroupRun {
                 LOG.error("job {}: patient {}: {}", m.task().jobId(), m.scope().ownerId(), reason);
                 failed.add(m);
                 finals.add(TaskUpdate.finish(m.task().taskId(), m.task().lease(), TaskState.ERROR,
-                        new TaskProgress(announced.get(m).totalCount(), after.erasedByType(), null, 1, List.of()),
+                        new TaskProgress(announced.get(m).totalCount(), after.erasedByType(), null, 1, List.of(),
+                                after.erasedDigest()),
                         reason));
                 continue;
             }
@@ -173,7 +175,8 @@ final class PatientGroupRun {
                 continue;
             }
             finals.add(TaskUpdate.finish(m.task().taskId(), m.task().lease(), TaskState.COMPLETED,
-                    new TaskProgress(after.erasedCount(), after.erasedByType(), null, 2, List.of()), null));
+                    new TaskProgress(after.erasedCount(), after.erasedByType(), null, 2, List.of(),
+                            after.erasedDigest()), null));
             completed.add(m);
         }
         List<TaskControl> written = writeFinals(jobs, finals);
@@ -232,6 +235,9 @@ final class PatientGroupRun {
         if (finals.isEmpty()) {
             return List.of();
         }
+        for (TaskUpdate f : finals) {
+            parts.records().ended(taskOf(f.taskId()), f.finalState(), f.progress(), f.errorReason());
+        }
         try {
             List<TaskControl> answers = writeAll(jobs, "finish", finals);
             for (int i = 0; i < answers.size(); i++) {
@@ -262,6 +268,11 @@ final class PatientGroupRun {
     /** The checkpointed progress without its pending batch: nothing of it was erased. */
     private static TaskProgress cleared(TaskProgress announced) {
         return new TaskProgress(announced.totalCount(), Map.of(), null, 1, List.of());
+    }
+
+    private TaskRecord taskOf(String taskId) {
+        return members.stream().map(m -> m.task().claimed()).filter(t -> t.taskId().equals(taskId)).findFirst()
+                .orElseThrow();
     }
 
     private static String jobsOf(List<Member> members) {

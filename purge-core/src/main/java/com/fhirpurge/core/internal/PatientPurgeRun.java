@@ -78,7 +78,7 @@ final class PatientPurgeRun extends TaskRun {
             notifyListeners(EraseMode.HARD_DELETE, gone);
             progress = withErased(progress, gone);
             progress = new TaskProgress(progress.totalCount(), progress.erasedByType(), null, progress.pass(),
-                    List.of());
+                    List.of(), progress.erasedDigest());
         }
         if (task.cancelRequested()) {
             finish(TaskState.CANCELLED, null);
@@ -106,7 +106,7 @@ final class PatientPurgeRun extends TaskRun {
                 countFromFirstPage = false;
                 if (passEnds) {
                     progress = new TaskProgress((long) page.items().size(), progress.erasedByType(), null,
-                            progress.pass(), List.of());
+                            progress.pass(), List.of(), progress.erasedDigest());
                 } else {
                     count();
                 }
@@ -116,7 +116,7 @@ final class PatientPurgeRun extends TaskRun {
             }
             foundInPass |= !page.items().isEmpty();
             progress = new TaskProgress(progress.totalCount(), progress.erasedByType(),
-                    passEnds ? null : page.nextPageToken(), progress.pass(), page.items());
+                    passEnds ? null : page.nextPageToken(), progress.pass(), page.items(), progress.erasedDigest());
             if (checkpoint() == TaskControl.CANCEL_REQUESTED || task.cancelRequested()) {
                 progress = withErased(progress, List.of());
                 finish(TaskState.CANCELLED, null);
@@ -139,11 +139,12 @@ final class PatientPurgeRun extends TaskRun {
                     break;
                 }
                 progress = new TaskProgress(progress.totalCount(), progress.erasedByType(), null,
-                        progress.pass() + 1, List.of());
+                        progress.pass() + 1, List.of(), progress.erasedDigest());
                 foundInPass = false;
             }
         }
-        progress = new TaskProgress(progress.erasedCount(), progress.erasedByType(), null, progress.pass(), List.of());
+        progress = new TaskProgress(progress.erasedCount(), progress.erasedByType(), null, progress.pass(), List.of(),
+                progress.erasedDigest());
         finish(TaskState.COMPLETED, null);
         LOG.info("job {}: patient {} completed, {} resources purged in {} passes", task.jobId(), scope.ownerId(),
                 progress.erasedCount(), progress.pass());
@@ -151,7 +152,8 @@ final class PatientPurgeRun extends TaskRun {
 
     private void count() throws InterruptedException {
         long total = parts.retrier().call(task.jobId(), "count", () -> parts.finder().countMembers(scope));
-        progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(), List.of());
+        progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(), List.of(),
+                progress.erasedDigest());
     }
 
     /** The keys of a batch the store no longer holds anything of. */

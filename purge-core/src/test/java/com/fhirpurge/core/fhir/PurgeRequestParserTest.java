@@ -157,6 +157,35 @@ class PurgeRequestParserTest {
     }
 
     @Test
+    void anOptionalReasonIsKeptAndItsFaultsAreNamed() {
+        String reason = "{\"name\":\"reason\",\"valueString\":\"GDPR art. 17\"}";
+        assertThat(PARSER.parseKickOff(aBodyWith(aPatientId("p1"), reason), 10))
+                .isEqualTo(new PurgeRequestParser.KickOff(List.of("p1"), "GDPR art. 17"));
+        assertThat(PARSER.parseKickOff(aBodyWith(aPatientId("p1")), 10).reason()).isNull();
+        assertThat(onlyIssue(aBodyWith(aPatientId("p1"), reason, reason)).diagnostics())
+                .contains("more than once");
+        Issue notText = onlyIssue(aBodyWith(aPatientId("p1"), "{\"name\":\"reason\",\"valueInteger\":17}"));
+        assertThat(notText.code()).isEqualTo("value");
+        assertThat(notText.expression()).isEqualTo("Parameters.parameter[1].value");
+        assertThat(onlyIssue(aBodyWith(aPatientId("p1"), "{\"name\":\"reason\",\"valueString\":\""
+                + "x".repeat(1025) + "\"}")).diagnostics()).contains("1024");
+    }
+
+    @Test
+    void aSinglePatientPurgeTakesNoBodyOrOnlyAReason() {
+        assertThat(PARSER.parseReason(null)).isNull();
+        assertThat(PARSER.parseReason(" ")).isNull();
+        assertThat(PARSER.parseReason(aBodyWith("{\"name\":\"reason\",\"valueString\":\"why\"}")))
+                .isEqualTo("why");
+        InvalidRequestException e = catchThrowableOfType(InvalidRequestException.class,
+                () -> PARSER.parseReason(aBodyWith(aPatientId("p2"))));
+        assertThat(e.issues()).singleElement().satisfies(i -> {
+            assertThat(i.code()).isEqualTo("not-supported");
+            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason' is supported");
+        });
+    }
+
+    @Test
     void missingValueIsRequired() {
         Issue issue = onlyIssue(aBodyWith(aPatientId("p1"), "{\"name\":\"patientId\"}"));
         assertThat(issue.code()).isEqualTo("required");
