@@ -5,6 +5,7 @@ import com.fhirpurge.core.fhir.PatientCompartment;
 import com.fhirpurge.spi.CompartmentDefinition;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -38,11 +39,15 @@ import java.util.UUID;
  *                          whole compartment fits in one batch share the commits (claim, write-ahead checkpoint,
  *                          erase, finish) instead of paying four each; 1 to 1,000, where 1 runs every patient on its
  *                          own; default 32
+ * @param localBaseUrls     the FHIR base URLs under which an absolute reference is local, as the host's reference
+ *                          extractor was given them; the dry run reads references out of stored resources with them;
+ *                          default none (only relative references are local)
  */
 public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Duration heartbeatInterval,
                           double throttlePerSecond, int maxPatientsPerJob, Duration pollInterval, int maxAttempts,
                           Duration initialBackoff, Duration maxBackoff, Duration shutdownTimeout, String nodeId,
-                          CompartmentDefinition compartment, Duration jobRetention, int groupSize) {
+                          CompartmentDefinition compartment, Duration jobRetention, int groupSize,
+                          List<String> localBaseUrls) {
 
     /**
      * Validates every value.
@@ -64,6 +69,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
      * @param compartment see {@link #compartment()}
      * @param jobRetention see {@link #jobRetention()}
      * @param groupSize see {@link #groupSize()}
+     * @param localBaseUrls see {@link #localBaseUrls()}
      */
     public PurgeConfig {
         requireRange("batchSize", batchSize, 1, 10_000);
@@ -87,6 +93,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
             throw new IllegalArgumentException("nodeId must match [A-Za-z0-9._-]{1,64}, was '" + nodeId + "'");
         }
         Objects.requireNonNull(compartment, "compartment");
+        localBaseUrls = List.copyOf(localBaseUrls);
     }
 
     private static void requireRange(String name, int value, int min, int max) {
@@ -154,6 +161,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
         private CompartmentDefinition compartment;
         private Duration jobRetention = Duration.ofDays(30);
         private int groupSize = 32;
+        private List<String> localBaseUrls = List.of();
 
         private Builder() {
         }
@@ -306,6 +314,17 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
         }
 
         /**
+         * The FHIR base URLs under which absolute references are local.
+         *
+         * @param value the base URLs, e.g. {@code https://fhir.example.org/r4}
+         * @return this
+         */
+        public Builder localBaseUrls(List<String> value) {
+            this.localBaseUrls = List.copyOf(value);
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration
@@ -317,7 +336,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
                     : PatientCompartment.r4Spec(FhirContext.forR4Cached());
             return new PurgeConfig(batchSize, workers, leaseDuration, heartbeatInterval, throttlePerSecond,
                     maxPatientsPerJob, pollInterval, maxAttempts, initialBackoff, maxBackoff, shutdownTimeout, node,
-                    comp, jobRetention, groupSize);
+                    comp, jobRetention, groupSize, localBaseUrls);
         }
 
         private static String defaultNodeId() {

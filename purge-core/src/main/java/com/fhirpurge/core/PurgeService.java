@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
 import com.fhirpurge.core.fhir.FhirIds;
 import com.fhirpurge.core.internal.BulkDeleteJobs;
+import com.fhirpurge.core.internal.DryRun;
 import com.fhirpurge.core.internal.Engine;
 import com.fhirpurge.core.internal.ErasureRecords;
 import com.fhirpurge.core.internal.JobIds;
@@ -242,6 +243,34 @@ public final class PurgeService implements AutoCloseable {
      */
     public int forgetFinishedJobs() {
         return engine.forgetFinishedJobs();
+    }
+
+    /**
+     * A dry run: what a purge of these patients would erase now, per patient and resource type, which of those
+     * resources are also in another patient's compartment, and which resources outside the compartment reference
+     * into it. Nothing is erased and no job is stored; the answer is computed now, on this thread, a page at a time
+     * (memory stays bounded, time grows with the compartments).
+     *
+     * @param request the patients, validated as for {@link #submitPatientPurge(PurgeRequest)}
+     * @return the report, one entry per distinct patient in request order
+     * @throws InvalidRequestException (400) for invalid patient ids, too many patients, or a store that cannot read
+     *                                 resources ({@code not-supported})
+     */
+    public DryRunReport dryRun(PurgeRequest request) {
+        List<String> patientIds = validate(request.patientIds());
+        if (storage.reader() == null) {
+            throw InvalidRequestException.badRequest("not-supported", "A dry run reads the references of stored "
+                    + "resources, and this store has no ResourceReader", null);
+        }
+        DryRun run = new DryRun(storage.finder(), storage.reader(), config.compartment(), config.localBaseUrls(),
+                config.batchSize());
+        List<DryRunReport.Patient> patients = new ArrayList<>(patientIds.size());
+        for (String id : patientIds) {
+            patients.add(run.of(id));
+        }
+        LOG.info("dry run of {} patients: {} resources would be erased", patientIds.size(),
+                patients.stream().mapToLong(DryRunReport.Patient::wouldEraseCount).sum());
+        return new DryRunReport(patients);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceSearcher;
 import java.util.List;
 import java.util.Objects;
@@ -21,9 +22,11 @@ import java.util.Objects;
  * @param jobs      persists jobs, tasks and leases
  * @param listeners told after each committed batch, in this order
  * @param audits    given the erasure record of every patient purge, in this order
+ * @param reader    reads stored resources (the dry run reads the references of members and referrers), {@code null}
+ *                  when the store cannot
  */
 public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
-                           List<ErasureListener> listeners, List<ErasureAudit> audits) {
+                           List<ErasureListener> listeners, List<ErasureAudit> audits, ResourceReader reader) {
 
     /**
      * Validates and copies.
@@ -34,6 +37,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @param jobs see {@link #jobs()}
      * @param listeners see {@link #listeners()}
      * @param audits see {@link #audits()}
+     * @param reader see {@link #reader()}
      */
     public PurgeStorage {
         Objects.requireNonNull(finder, "finder");
@@ -44,7 +48,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     }
 
     /**
-     * Storage without audits.
+     * Storage without audits; the finder is the reader when it plays that role.
      *
      * @param finder    see {@link #finder()}
      * @param eraser    see {@link #eraser()}
@@ -54,12 +58,12 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      */
     public PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
                         List<ErasureListener> listeners) {
-        this(finder, eraser, searcher, jobs, listeners, List.of());
+        this(finder, eraser, searcher, jobs, listeners, List.of(), finder instanceof ResourceReader r ? r : null);
     }
 
     /**
-     * Storage without listeners. When the finder also plays the {@link ResourceSearcher} role (as the reference
-     * stores do), it is the searcher too.
+     * Storage without listeners. When the finder also plays the {@link ResourceSearcher} and {@link ResourceReader}
+     * roles (as the reference stores do), it is the searcher and the reader too.
      *
      * @param finder the finding role
      * @param eraser the erasing role
@@ -78,7 +82,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @return a new storage value
      */
     public PurgeStorage withSearcher(ResourceSearcher searcher) {
-        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits);
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader);
     }
 
     /**
@@ -90,7 +94,17 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     public PurgeStorage withListener(ErasureListener listener) {
         List<ErasureListener> all = new java.util.ArrayList<>(listeners);
         all.add(Objects.requireNonNull(listener, "listener"));
-        return new PurgeStorage(finder, eraser, searcher, jobs, all, audits);
+        return new PurgeStorage(finder, eraser, searcher, jobs, all, audits, reader);
+    }
+
+    /**
+     * A copy with another reader.
+     *
+     * @param reader the reading role, {@code null} for none
+     * @return a new storage value
+     */
+    public PurgeStorage withReader(ResourceReader reader) {
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader);
     }
 
     /**
@@ -102,6 +116,6 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     public PurgeStorage withAudit(ErasureAudit audit) {
         List<ErasureAudit> all = new java.util.ArrayList<>(audits);
         all.add(Objects.requireNonNull(audit, "audit"));
-        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, all);
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, all, reader);
     }
 }

@@ -146,8 +146,8 @@ public final class PurgeServer implements AutoCloseable {
      */
     public static PurgeServer start(ServerOptions options, PrintStream out) {
         FhirContext ctx = FhirContext.forR4Cached();
-        PurgeConfig config = PurgeConfig.builder().workers(options.workers()).batchSize(options.batchSize())
-                .throttlePerSecond(options.throttlePerSecond()).build();
+        PurgeConfig.Builder configured = PurgeConfig.builder().workers(options.workers())
+                .batchSize(options.batchSize()).throttlePerSecond(options.throttlePerSecond());
         ServerStorage storage = null;
         PurgeService service = null;
         HttpServer http = null;
@@ -159,6 +159,8 @@ public final class PurgeServer implements AutoCloseable {
             int port = http.getAddress().getPort();
             String baseUrl = options.baseUrl() != null ? stripSlash(options.baseUrl())
                     : "http://127.0.0.1:" + port + "/fhir";
+            // Absolute references under the server's own base are local, for the store's index and the dry run alike.
+            PurgeConfig config = configured.localBaseUrls(List.of(baseUrl)).build();
             storage = ServerStorage.open(options, baseUrl, config.compartment());
             LOG.info("storage: {}", storage.describe());
             if (options.demo()) {

@@ -45,14 +45,27 @@ public final class PurgeRequestParser {
     public static final String PATIENT_ID = "patientId";
     /** The optional kick-off parameter that says why (kept in each patient's erasure record). */
     public static final String REASON = "reason";
+    /** The optional kick-off parameter ({@code valueBoolean}) that asks for a dry run instead of a purge. */
+    public static final String DRY_RUN = "_dryRun";
 
     /**
      * A parsed kick-off.
      *
      * @param patientIds the patient ids, duplicates removed, in first-seen order
      * @param reason     the {@code reason} parameter's value, {@code null} when not given
+     * @param dryRun     whether {@code _dryRun} was {@code true}
      */
-    public record KickOff(List<String> patientIds, String reason) {
+    public record KickOff(List<String> patientIds, String reason, boolean dryRun) {
+
+        /**
+         * A kick-off that is no dry run.
+         *
+         * @param patientIds see {@link #patientIds()}
+         * @param reason     see {@link #reason()}
+         */
+        public KickOff(List<String> patientIds, String reason) {
+            this(patientIds, reason, false);
+        }
     }
 
     /** The diagnostics of the refusal when {@code Prefer: respond-async} is missing. */
@@ -118,10 +131,22 @@ public final class PurgeRequestParser {
      * @throws InvalidRequestException (400) for a body that is not such a {@code Parameters}
      */
     public String parseReason(String body) {
+        return parseSinglePatient(body).reason();
+    }
+
+    /**
+     * Parses the optional body of a single-patient {@code $purge}: none, or a {@code Parameters} with only
+     * {@code reason} and {@code _dryRun}.
+     *
+     * @param body the request body, possibly blank
+     * @return the kick-off without patient ids
+     * @throws InvalidRequestException (400) for a body that is not such a {@code Parameters}
+     */
+    public KickOff parseSinglePatient(String body) {
         if (body == null || body.isBlank()) {
-            return null;
+            return new KickOff(List.of(), null, false);
         }
-        return parse(body, 1, false).reason();
+        return parse(body, 1, false);
     }
 
     private KickOff parse(String body, int maxPatients, boolean withPatients) {
@@ -131,7 +156,9 @@ public final class PurgeRequestParser {
         List<ParametersParameterComponent> list = parameters.getParameter();
         boolean anyPatientId = false;
         String reason = null;
-        String supported = withPatients ? "'" + PATIENT_ID + "' and '" + REASON + "' are" : "'" + REASON + "' is";
+        Boolean dryRun = null;
+        String supported = withPatients ? "'" + PATIENT_ID + "', '" + REASON + "' and '" + DRY_RUN + "' are"
+                : "'" + REASON + "' and '" + DRY_RUN + "' are";
         for (int i = 0; i < list.size(); i++) {
             ParametersParameterComponent p = list.get(i);
             String at = "Parameters.parameter[" + i + "]";
@@ -143,6 +170,16 @@ public final class PurgeRequestParser {
                     issues.add(Issue.error("value", "'" + REASON + "' is given more than once", at));
                 }
                 reason = reasonOf(p, at, issues);
+            } else if (DRY_RUN.equals(name)) {
+                if (dryRun != null) {
+                    issues.add(Issue.error("value", "'" + DRY_RUN + "' is given more than once", at));
+                }
+                if (p.getValue() instanceof org.hl7.fhir.r4.model.BooleanType b && b.getValue() != null) {
+                    dryRun = b.getValue();
+                } else {
+                    issues.add(Issue.error("value", "'" + DRY_RUN + "' must be a valueBoolean", at + ".value"));
+                    dryRun = false;
+                }
             } else if (!withPatients || !PATIENT_ID.equals(name)) {
                 issues.add(Issue.error("not-supported", "Unknown parameter '" + echo(name) + "'; only " + supported
                         + " supported", at + ".name"));
@@ -166,7 +203,7 @@ public final class PurgeRequestParser {
         if (!issues.isEmpty()) {
             throw new InvalidRequestException(400, issues);
         }
-        return new KickOff(List.copyOf(ids.keySet()), reason);
+        return new KickOff(List.copyOf(ids.keySet()), reason, Boolean.TRUE.equals(dryRun));
     }
 
     private static String reasonOf(ParametersParameterComponent p, String at, List<Issue> issues) {

@@ -1,6 +1,7 @@
 package com.fhirpurge.core.http;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.DryRunReport;
 import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.Issue;
 import com.fhirpurge.core.JobNotFoundException;
@@ -10,6 +11,7 @@ import com.fhirpurge.core.PurgeRequest;
 import com.fhirpurge.core.PurgeService;
 import com.fhirpurge.core.fhir.BulkDeleteStatusRenderer;
 import com.fhirpurge.core.fhir.OperationOutcomes;
+import com.fhirpurge.core.fhir.DryRunRenderer;
 import com.fhirpurge.core.fhir.PurgeRequestParser;
 import com.fhirpurge.core.fhir.StatusRenderer;
 import com.fhirpurge.core.internal.TaskStateMachine;
@@ -69,6 +71,7 @@ public final class PurgeHttpBinding {
     private final PurgeService service;
     private final HttpBindingConfig config;
     private final PurgeRequestParser parser;
+    private final DryRunRenderer dryRunRenderer;
     private final StatusRenderer renderer;
     private final Responses responses;
     private final PollLimiter polls;
@@ -85,6 +88,7 @@ public final class PurgeHttpBinding {
         this.service = Objects.requireNonNull(service, "service");
         this.config = Objects.requireNonNull(config, "config");
         this.parser = new PurgeRequestParser(ctx);
+        this.dryRunRenderer = new DryRunRenderer(ctx);
         this.renderer = new StatusRenderer(ctx);
         this.responses = new Responses(new OperationOutcomes(ctx), config);
         this.polls = new PollLimiter(config.minPollInterval(), System::nanoTime);
@@ -168,11 +172,31 @@ public final class PurgeHttpBinding {
     }
 
     private HttpResponse purge(HttpRequest request, String rawId) {
-        return kickOff(request, () -> new PurgeRequestParser.KickOff(
-                List.of(PurgeRequestParser.validatePatientId(rawId)), parser.parseReason(request.body())));
+        return kickOff(request, () -> {
+            PurgeRequestParser.KickOff body = parser.parseSinglePatient(request.body());
+            return new PurgeRequestParser.KickOff(List.of(PurgeRequestParser.validatePatientId(rawId)),
+                    body.reason(), body.dryRun());
+        });
     }
 
-    /** The checks of a kick-off, in order: body size and type, credentials and scope, Prefer, the patients. */
+    /** {@code _dryRun} in the query: {@code true} or {@code false}, at most once. */
+    private static boolean dryRunQuery(HttpRequest request) {
+        List<String> values = request.query().getOrDefault(PurgeRequestParser.DRY_RUN, List.of());
+        if (values.isEmpty()) {
+            return false;
+        }
+        if (values.size() > 1 || !(values.get(0).equals("true") || values.get(0).equals("false"))) {
+            throw InvalidRequestException.badRequest("value", "'" + PurgeRequestParser.DRY_RUN
+                    + "' must be given once, as true or false", PurgeRequestParser.DRY_RUN);
+        }
+        return values.get(0).equals("true");
+    }
+
+    /**
+     * The checks of a kick-off, in order: body size and type, credentials and scope, Prefer, the patients. A dry run
+     * ({@code _dryRun=true} in the query or the body) needs no {@code Prefer}: it answers 200 at once with what a purge
+     * would erase, and stores no job.
+     */
     private HttpResponse kickOff(HttpRequest request, Supplier<PurgeRequestParser.KickOff> parsed) {
         HttpResponse refused = checkBody(request);
         if (refused == null) {
@@ -181,13 +205,50 @@ public final class PurgeHttpBinding {
         if (refused != null) {
             return refused;
         }
-        PurgeRequestParser.requireRespondAsync(request.header("Prefer"));
-        PurgeRequestParser.KickOff kickOff = parsed.get();
+        boolean dryRun = dryRunQuery(request);
+        PurgeRequestParser.KickOff kickOff;
+        if (dryRun) {
+            kickOff = parsed.get();
+        } else {
+            try {
+                PurgeRequestParser.requireRespondAsync(request.header("Prefer"));
+                kickOff = parsed.get();
+            } catch (InvalidRequestException noPrefer) {
+                kickOff = dryRunOrRethrow(parsed, noPrefer);
+            }
+        }
+        if (dryRun || kickOff.dryRun()) {
+            return dryRun(request, kickOff);
+        }
         if (config.maxActiveJobs() > 0 && service.countActiveJobs() >= config.maxActiveJobs()) {
             return responses.throttled("Too many jobs are running (limit " + config.maxActiveJobs()
                     + "); retry later");
         }
         return submit(request, kickOff);
+    }
+
+    /** Without {@code Prefer: respond-async} a kick-off is refused, unless its body asks for a dry run. */
+    private static PurgeRequestParser.KickOff dryRunOrRethrow(Supplier<PurgeRequestParser.KickOff> parsed,
+                                                              InvalidRequestException noPrefer) {
+        PurgeRequestParser.KickOff kickOff;
+        try {
+            kickOff = parsed.get();
+        } catch (InvalidRequestException badBody) {
+            throw noPrefer;
+        }
+        if (!kickOff.dryRun()) {
+            throw noPrefer;
+        }
+        return kickOff;
+    }
+
+    private HttpResponse dryRun(HttpRequest request, PurgeRequestParser.KickOff kickOff) {
+        HttpResponse forbidden = authorizePatients(request.caller(), kickOff.patientIds());
+        if (forbidden != null) {
+            return forbidden;
+        }
+        DryRunReport report = service.dryRun(new PurgeRequest(kickOff.patientIds(), null));
+        return new HttpResponse(200, Map.of("Content-Type", FHIR_JSON), dryRunRenderer.render(report));
     }
 
     private HttpResponse submit(HttpRequest request, PurgeRequestParser.KickOff kickOff) {

@@ -181,7 +181,7 @@ class PurgeRequestParserTest {
                 () -> PARSER.parseReason(aBodyWith(aPatientId("p2"))));
         assertThat(e.issues()).singleElement().satisfies(i -> {
             assertThat(i.code()).isEqualTo("not-supported");
-            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason' is supported");
+            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason' and '_dryRun' are supported");
         });
     }
 

@@ -1,0 +1,136 @@
+package com.fhirpurge.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.fhir.PatientCompartment;
+import com.fhirpurge.core.fhir.ReferenceExtractor;
+import com.fhirpurge.core.memory.InMemoryJobRepository;
+import com.fhirpurge.core.memory.InMemoryResourceStore;
+import com.fhirpurge.spi.IndexedReference;
+import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourceWrite;
+import com.fhirpurge.spi.TaskState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.ListResource;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dry run on the in-memory store with the R4 Patient compartment and real FHIR resources indexed by HAPI: the
+ * fixtures of shared and outside-referenced data (a Group of several patients, an Observation of another patient
+ * performed by the purged one, a Patient linked to the purged one, a Practitioner's List naming a purged
+ * Observation), and the dry run matching what a real purge then erases.
+ */
+class DryRunTest {
+
+    private static final FhirContext CTX = FhirContext.forR4Cached();
+    private static final Instant T0 = Instant.parse("2026-06-01T08:00:00Z");
+
+    private final InMemoryResourceStore store = new InMemoryResourceStore();
+    private final ReferenceExtractor extractor = new ReferenceExtractor(CTX);
+    private final List<PurgeService> services = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        services.forEach(PurgeService::close);
+    }
+
+    private void write(Resource... resources) {
+        List<ResourceWrite> writes = new ArrayList<>();
+        for (Resource r : resources) {
+            writes.add(extractor.toWrite(r, T0));
+        }
+        store.write(writes);
+    }
+
+    private static Observation observation(String id, String subject) {
+        Observation o = new Observation();
+        o.setId(id);
+        o.setStatus(Observation.ObservationStatus.FINAL);
+        o.setSubject(new Reference("Patient/" + subject));
+        return o;
+    }
+
+    private PurgeService service() {
+        PurgeService s = PurgeService.builder(PurgeStorage.of(store, store, new InMemoryJobRepository()))
+                .config(PurgeConfig.builder().nodeId("dry").batchSize(3).pollInterval(Duration.ofMillis(5))
+                        .compartment(PatientCompartment.r4Spec(CTX)).build()).build();
+        services.add(s);
+        return s;
+    }
+
+    @Test
+    void reportsCountsSharedResourcesAndOutsideReferencesAndMatchesWhatAPurgeThenErases() throws Exception {
+        write(new Patient().setId("p1"), new Patient().setId("p2"), new Patient().setId("p3"));
+        Patient linked = new Patient();
+        linked.setId("p9");
+        linked.addLink().setOther(new Reference("Patient/p1")).setType(Patient.LinkType.SEEALSO);
+        Observation own = observation("o1", "p1");
+        Observation performedForOther = observation("o-p2", "p2");
+        performedForOther.addPerformer(new Reference("Patient/p1"));
+        Group group = new Group();
+        group.setId("g1");
+        group.setType(Group.GroupType.PERSON).setActual(true);
+        for (String p : List.of("p1", "p2", "p3")) {
+            group.addMember().setEntity(new Reference("Patient/" + p));
+        }
+        ListResource list = new ListResource();
+        list.setId("l1");
+        list.setStatus(ListResource.ListStatus.CURRENT).setMode(ListResource.ListMode.WORKING);
+        list.setSource(new Reference("Practitioner/dr"));
+        list.addEntry().setItem(new Reference("Observation/o1"));
+        Encounter encounter = new Encounter();
+        encounter.setId("e1");
+        encounter.setStatus(Encounter.EncounterStatus.FINISHED);
+        encounter.setSubject(new Reference("Patient/p1"));
+        Observation inCompartment = observation("o2", "p1");
+        inCompartment.addFocus(new Reference("Observation/o1"));
+        Observation focusFromOutside = observation("o-p3", "p3");
+        focusFromOutside.addFocus(new Reference("Encounter/e1"));
+        write(linked, own, performedForOther, group, list, encounter, inCompartment, focusFromOutside);
+        PurgeService purge = service();
+
+        DryRunReport report = purge.dryRun(PurgeRequest.of("p1", "nobody"));
+
+        DryRunReport.Patient p1 = report.patients().get(0);
+        assertThat(p1.wouldEraseByType()).isEqualTo(Map.of("Patient", 2L, "Observation", 3L, "Group", 1L,
+                "Encounter", 1L));
+        assertThat(p1.sharedCount()).isEqualTo(3);
+        assertThat(p1.shared()).containsExactlyInAnyOrder(
+                new DryRunReport.Shared(ResourceKey.of("Group", "g1"), List.of("p2", "p3")),
+                new DryRunReport.Shared(ResourceKey.of("Observation", "o-p2"), List.of("p2")),
+                new DryRunReport.Shared(ResourceKey.of("Patient", "p9"), List.of("p9")));
+        assertThat(p1.outsideReferenceCount()).isEqualTo(2);
+        assertThat(p1.outsideReferences()).containsExactlyInAnyOrder(
+                new IndexedReference(ResourceKey.of("List", "l1"), "item", ResourceKey.of("Observation", "o1")),
+                new IndexedReference(ResourceKey.of("Observation", "o-p3"), "focus",
+                        ResourceKey.of("Encounter", "e1")));
+        assertThat(report.patients().get(1).wouldEraseCount()).isZero();
+        assertThat(store.read(ResourceKey.of("Observation", "o1"))).as("nothing erased").isPresent();
+
+        PurgeJobStatus done = purge.start().awaitTermination(purge.submitPatientPurge(PurgeRequest.of("p1")),
+                Duration.ofSeconds(30));
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.patients().get(0).purgedByType()).isEqualTo(p1.wouldEraseByType());
+        assertThat(store.read(ResourceKey.of("List", "l1"))).as("outside the compartment").isPresent();
+        assertThat(store.read(ResourceKey.of("Observation", "o-p3"))).isPresent();
+    }
+
+    @Test
+    void badPatientIdsAreRefusedAsForAPurge() {
+        assertThatThrownBy(() -> service().dryRun(PurgeRequest.of("not valid")))
+                .isInstanceOf(InvalidRequestException.class);
+    }
+}
