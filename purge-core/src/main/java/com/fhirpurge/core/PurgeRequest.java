@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param requestedBy who asks (from the caller's verified identity), {@code null} when unknown; kept with the job
  * @param reason      why (e.g. "GDPR art. 17 request 2026-118"), at most 1,024 characters, {@code null} when none;
  *                    kept with the job and in every patient's erasure record
+ * @param outsideReferences what to do about references into the compartments from outside; {@code null} means
+ *                    {@link OutsideReferencePolicy#LEAVE}
  */
-public record PurgeRequest(List<String> patientIds, String requestedBy, String reason) {
+public record PurgeRequest(List<String> patientIds, String requestedBy, String reason,
+                           OutsideReferencePolicy outsideReferences) {
 
     /** The longest reason accepted. */
     public static final int MAX_REASON_LENGTH = 1024;
@@ -26,10 +29,23 @@ public record PurgeRequest(List<String> patientIds, String requestedBy, String r
      * @param patientIds see {@link #patientIds()}
      * @param requestedBy see {@link #requestedBy()}
      * @param reason see {@link #reason()}
+     * @param outsideReferences see {@link #outsideReferences()}
      */
     public PurgeRequest {
         Objects.requireNonNull(patientIds, "patientIds");
         patientIds = Collections.unmodifiableList(new ArrayList<>(patientIds));
+        outsideReferences = outsideReferences == null ? OutsideReferencePolicy.LEAVE : outsideReferences;
+    }
+
+    /**
+     * A request with the default policies.
+     *
+     * @param patientIds  see {@link #patientIds()}
+     * @param requestedBy see {@link #requestedBy()}
+     * @param reason      see {@link #reason()}
+     */
+    public PurgeRequest(List<String> patientIds, String requestedBy, String reason) {
+        this(patientIds, requestedBy, reason, OutsideReferencePolicy.LEAVE);
     }
 
     /**
@@ -39,7 +55,17 @@ public record PurgeRequest(List<String> patientIds, String requestedBy, String r
      * @param requestedBy see {@link #requestedBy()}
      */
     public PurgeRequest(List<String> patientIds, String requestedBy) {
-        this(patientIds, requestedBy, null);
+        this(patientIds, requestedBy, null, OutsideReferencePolicy.LEAVE);
+    }
+
+    /**
+     * A copy with another outside-reference policy.
+     *
+     * @param policy the policy
+     * @return the new request
+     */
+    public PurgeRequest withOutsideReferences(OutsideReferencePolicy policy) {
+        return new PurgeRequest(patientIds, requestedBy, reason, policy);
     }
 
     /**

@@ -6,8 +6,8 @@ import com.fhirpurge.core.fhir.FhirIds;
 import com.fhirpurge.core.internal.BulkDeleteJobs;
 import com.fhirpurge.core.internal.DryRun;
 import com.fhirpurge.core.internal.Engine;
-import com.fhirpurge.core.internal.ErasureRecords;
 import com.fhirpurge.core.internal.JobIds;
+import com.fhirpurge.core.internal.JobParameters;
 import com.fhirpurge.core.internal.TaskStateMachine;
 import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.EraseMode;
@@ -133,14 +133,26 @@ public final class PurgeService implements AutoCloseable {
             throw InvalidRequestException.badRequest("value", "The reason must be 1 to "
                     + PurgeRequest.MAX_REASON_LENGTH + " characters, not blank", "reason");
         }
+        if (request.outsideReferences() != OutsideReferencePolicy.LEAVE && storage.reader() == null) {
+            throw InvalidRequestException.badRequest("not-supported", "The outside-reference policy '"
+                    + request.outsideReferences().code() + "' reads stored resources, and this store has no "
+                    + "ResourceReader", "outsideReferences");
+        }
         String jobId = JobIds.next(clock);
         Instant now = clock.instant();
         List<TaskRecord> tasks = new ArrayList<>(patientIds.size());
         for (int i = 0; i < patientIds.size(); i++) {
             tasks.add(TaskRecord.newTask(jobId + "-" + i, jobId, i, patientIds.get(i), now));
         }
-        storage.jobs().create(new JobRecord(jobId, JobKind.PATIENT_PURGE, now, request.requestedBy(),
-                request.reason() == null ? Map.of() : Map.of(ErasureRecords.REASON, request.reason())), tasks);
+        Map<String, String> parameters = new java.util.TreeMap<>();
+        if (request.reason() != null) {
+            parameters.put(JobParameters.REASON, request.reason());
+        }
+        if (request.outsideReferences() != OutsideReferencePolicy.LEAVE) {
+            parameters.put(JobParameters.OUTSIDE_REFERENCES, request.outsideReferences().code());
+        }
+        storage.jobs().create(new JobRecord(jobId, JobKind.PATIENT_PURGE, now, request.requestedBy(), parameters),
+                tasks);
         LOG.info("job {}: patient purge of {} patients submitted by {}", jobId, patientIds.size(),
                 request.requestedBy() == null ? "unknown" : request.requestedBy());
         engine.wakeUp();

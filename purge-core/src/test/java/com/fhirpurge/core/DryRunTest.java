@@ -64,15 +64,20 @@ class DryRunTest {
     }
 
     private PurgeService service() {
+        // One worker: the patients of a job are purged in order, so what one erases never races another's check.
         PurgeService s = PurgeService.builder(PurgeStorage.of(store, store, new InMemoryJobRepository()))
-                .config(PurgeConfig.builder().nodeId("dry").batchSize(3).pollInterval(Duration.ofMillis(5))
+                .config(PurgeConfig.builder().nodeId("dry").workers(1).batchSize(3).pollInterval(Duration.ofMillis(5))
                         .compartment(PatientCompartment.r4Spec(CTX)).build()).build();
         services.add(s);
         return s;
     }
 
-    @Test
-    void reportsCountsSharedResourcesAndOutsideReferencesAndMatchesWhatAPurgeThenErases() throws Exception {
+    /**
+     * p1 with its own Observation o1 and Encounter e1, an Observation o2 of p1 whose focus is o1 (inside), p9 linked
+     * to p1, an Observation of p2 performed by p1, a Group of p1, p2 and p3, a Practitioner's List naming o1, and an
+     * Observation of p3 whose focus is e1 (outside).
+     */
+    private void writeSharedAndReferencedFixtures() {
         write(new Patient().setId("p1"), new Patient().setId("p2"), new Patient().setId("p3"));
         Patient linked = new Patient();
         linked.setId("p9");
@@ -100,6 +105,11 @@ class DryRunTest {
         Observation focusFromOutside = observation("o-p3", "p3");
         focusFromOutside.addFocus(new Reference("Encounter/e1"));
         write(linked, own, performedForOther, group, list, encounter, inCompartment, focusFromOutside);
+    }
+
+    @Test
+    void reportsCountsSharedResourcesAndOutsideReferencesAndMatchesWhatAPurgeThenErases() throws Exception {
+        writeSharedAndReferencedFixtures();
         PurgeService purge = service();
 
         DryRunReport report = purge.dryRun(PurgeRequest.of("p1", "nobody"));
@@ -126,6 +136,28 @@ class DryRunTest {
         assertThat(done.patients().get(0).purgedByType()).isEqualTo(p1.wouldEraseByType());
         assertThat(store.read(ResourceKey.of("List", "l1"))).as("outside the compartment").isPresent();
         assertThat(store.read(ResourceKey.of("Observation", "o-p3"))).isPresent();
+    }
+
+    @Test
+    void withPolicyFailAPatientReferencedFromOutsideIsNotPurgedAndOthersAre() throws Exception {
+        writeSharedAndReferencedFixtures();
+        PurgeService purge = service().start();
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("p1", "p3")
+                .withOutsideReferences(OutsideReferencePolicy.FAIL)), Duration.ofSeconds(30));
+
+        PatientStatus p1 = done.patients().get(0);
+        assertThat(p1.state()).isEqualTo(TaskState.ERROR);
+        assertThat(p1.errorReason()).startsWith("2 references from outside the compartment point into it")
+                .contains("List/l1 item -> Observation/o1").contains("Observation/o-p3 focus -> Encounter/e1")
+                .contains("nothing of it was erased");
+        assertThat(p1.purgedResourcesCount()).isZero();
+        for (String kept : List.of("Patient/p1", "Observation/o1", "Observation/o2", "Encounter/e1", "Patient/p9")) {
+            assertThat(store.read(ResourceKey.parse(kept))).as(kept).isPresent();
+        }
+        PatientStatus p3 = done.patients().get(1);
+        assertThat(p3.state()).as("nothing outside points into p3's compartment").isEqualTo(TaskState.COMPLETED);
+        assertThat(store.read(ResourceKey.of("Patient", "p3"))).isEmpty();
     }
 
     @Test

@@ -92,6 +92,15 @@ class DryRunEndToEndTest {
         assertThat(shared.getPart().get(1).getValue().primitiveValue()).isEqualTo("other");
         assertThat(server.send("GET", "Observation/o1", null).statusCode()).as("nothing erased").isEqualTo(200);
 
+        Parameters failing = new Parameters();
+        failing.addParameter().setName("patientId").setValue(new StringType("p1"));
+        failing.addParameter().setName("outsideReferences").setValue(new org.hl7.fhir.r4.model.CodeType("fail"));
+        Parameters refused = server.pollUntilDone(server.bulkPurgeAccepted(
+                CTX.newJsonParser().encodeResourceToString(failing)));
+        assertThat(part(refused.getParameterFirstRep(), "status")).isEqualTo("error");
+        assertThat(part(refused.getParameterFirstRep(), "errorMessage")).contains("List/l1 item -> Observation/o1");
+        assertThat(server.send("GET", "Observation/o1", null).statusCode()).as("nothing erased").isEqualTo(200);
+
         kickOff.getParameter().remove(1);
         Parameters done = server.pollUntilDone(server.bulkPurgeAccepted(
                 CTX.newJsonParser().encodeResourceToString(kickOff)));

@@ -8,6 +8,8 @@ import ca.uhn.fhir.parser.json.BaseJsonLikeValue.ScalarType;
 import ca.uhn.fhir.parser.json.BaseJsonLikeValue.ValueType;
 import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.Issue;
+import com.fhirpurge.core.OutsideReferencePolicy;
+import com.fhirpurge.core.PurgeRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +49,8 @@ public final class PurgeRequestParser {
     public static final String REASON = "reason";
     /** The optional kick-off parameter ({@code valueBoolean}) that asks for a dry run instead of a purge. */
     public static final String DRY_RUN = "_dryRun";
+    /** The optional kick-off parameter ({@code valueCode} {@code leave} or {@code fail}): the outside-reference policy. */
+    public static final String OUTSIDE_REFERENCES = "outsideReferences";
 
     /**
      * A parsed kick-off.
@@ -54,17 +58,30 @@ public final class PurgeRequestParser {
      * @param patientIds the patient ids, duplicates removed, in first-seen order
      * @param reason     the {@code reason} parameter's value, {@code null} when not given
      * @param dryRun     whether {@code _dryRun} was {@code true}
+     * @param outsideReferences the {@code outsideReferences} policy, {@link OutsideReferencePolicy#LEAVE} when not
+     *                   given
      */
-    public record KickOff(List<String> patientIds, String reason, boolean dryRun) {
+    public record KickOff(List<String> patientIds, String reason, boolean dryRun,
+                          OutsideReferencePolicy outsideReferences) {
 
         /**
-         * A kick-off that is no dry run.
+         * A kick-off that is no dry run, with the default policy.
          *
          * @param patientIds see {@link #patientIds()}
          * @param reason     see {@link #reason()}
          */
         public KickOff(List<String> patientIds, String reason) {
-            this(patientIds, reason, false);
+            this(patientIds, reason, false, OutsideReferencePolicy.LEAVE);
+        }
+
+        /**
+         * The request this kick-off asks for.
+         *
+         * @param requestedBy the caller identity, {@code null} when unknown
+         * @return the request
+         */
+        public PurgeRequest toRequest(String requestedBy) {
+            return new PurgeRequest(patientIds, requestedBy, reason, outsideReferences);
         }
     }
 
@@ -144,7 +161,7 @@ public final class PurgeRequestParser {
      */
     public KickOff parseSinglePatient(String body) {
         if (body == null || body.isBlank()) {
-            return new KickOff(List.of(), null, false);
+            return new KickOff(List.of(), null, false, OutsideReferencePolicy.LEAVE);
         }
         return parse(body, 1, false);
     }
@@ -157,8 +174,9 @@ public final class PurgeRequestParser {
         boolean anyPatientId = false;
         String reason = null;
         Boolean dryRun = null;
-        String supported = withPatients ? "'" + PATIENT_ID + "', '" + REASON + "' and '" + DRY_RUN + "' are"
-                : "'" + REASON + "' and '" + DRY_RUN + "' are";
+        OutsideReferencePolicy outside = null;
+        String supported = (withPatients ? "'" + PATIENT_ID + "', " : "") + "'" + REASON + "', '" + DRY_RUN
+                + "' and '" + OUTSIDE_REFERENCES + "' are";
         for (int i = 0; i < list.size(); i++) {
             ParametersParameterComponent p = list.get(i);
             String at = "Parameters.parameter[" + i + "]";
@@ -170,6 +188,11 @@ public final class PurgeRequestParser {
                     issues.add(Issue.error("value", "'" + REASON + "' is given more than once", at));
                 }
                 reason = reasonOf(p, at, issues);
+            } else if (OUTSIDE_REFERENCES.equals(name)) {
+                if (outside != null) {
+                    issues.add(Issue.error("value", "'" + OUTSIDE_REFERENCES + "' is given more than once", at));
+                }
+                outside = policyOf(p, at, issues);
             } else if (DRY_RUN.equals(name)) {
                 if (dryRun != null) {
                     issues.add(Issue.error("value", "'" + DRY_RUN + "' is given more than once", at));
@@ -203,7 +226,19 @@ public final class PurgeRequestParser {
         if (!issues.isEmpty()) {
             throw new InvalidRequestException(400, issues);
         }
-        return new KickOff(List.copyOf(ids.keySet()), reason, Boolean.TRUE.equals(dryRun));
+        return new KickOff(List.copyOf(ids.keySet()), reason, Boolean.TRUE.equals(dryRun),
+                outside == null ? OutsideReferencePolicy.LEAVE : outside);
+    }
+
+    private static OutsideReferencePolicy policyOf(ParametersParameterComponent p, String at, List<Issue> issues) {
+        String code = p.getValue() instanceof org.hl7.fhir.r4.model.PrimitiveType<?> v ? v.getValueAsString() : null;
+        try {
+            return OutsideReferencePolicy.ofCode(code);
+        } catch (IllegalArgumentException e) {
+            issues.add(Issue.error("value", "'" + OUTSIDE_REFERENCES + "' must be the code 'leave' or 'fail', was '"
+                    + echo(String.valueOf(code)) + "'", at + ".value"));
+            return OutsideReferencePolicy.LEAVE;
+        }
     }
 
     private static String reasonOf(ParametersParameterComponent p, String at, List<Issue> issues) {

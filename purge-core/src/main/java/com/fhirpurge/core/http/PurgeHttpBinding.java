@@ -175,7 +175,7 @@ public final class PurgeHttpBinding {
         return kickOff(request, () -> {
             PurgeRequestParser.KickOff body = parser.parseSinglePatient(request.body());
             return new PurgeRequestParser.KickOff(List.of(PurgeRequestParser.validatePatientId(rawId)),
-                    body.reason(), body.dryRun());
+                    body.reason(), body.dryRun(), body.outsideReferences());
         });
     }
 
@@ -258,7 +258,7 @@ public final class PurgeHttpBinding {
             return forbidden;
         }
         String requester = request.caller() == null ? null : request.caller().subject();
-        String jobId = service.submitPatientPurge(new PurgeRequest(patientIds, requester, kickOff.reason()));
+        String jobId = service.submitPatientPurge(kickOff.toRequest(requester));
         return withHeader(responses.accepted("Accepted: purge of " + patientIds.size() + " patient(s) as job "
                 + jobId), "Content-Location", config.baseUrl() + "/" + STATUS_PATH + "/" + jobId);
     }

@@ -2,9 +2,11 @@ package com.fhirpurge.core.internal;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.InvalidRequestException;
+import com.fhirpurge.core.OutsideReferencePolicy;
 import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeStorage;
 import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
+import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.JobRepository;
@@ -90,7 +92,8 @@ public final class Engine implements AutoCloseable {
                 d -> stopping.await(d.toNanos(), TimeUnit.NANOSECONDS), System::nanoTime);
         this.parts = new EngineParts(storage.finder(), storage.eraser(), storage.searcher(), storage.jobs(),
                 storage.listeners(), retrier, throttle, clock,
-                new ErasureRecords(storage.audits(), this::findJob, retrier, clock));
+                new ErasureRecords(storage.audits(), this::findJob, retrier, clock), storage.reader(),
+                new ReferenceExtractor(FhirContext.forR4Cached(), config.localBaseUrls()));
     }
 
     /**
@@ -223,14 +226,23 @@ public final class Engine implements AutoCloseable {
         for (PatientGroupRun.Continuation c : goOn) {
             runTask(c.task(), c.errorReason() != null ? failing(c.task(), c.from(), c.errorReason())
                     : new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts, config.batchSize(),
-                            () -> running));
+                            () -> running, OutsideReferencePolicy.LEAVE));
         }
     }
 
-    /** Whether a claimed task may join a group: a patient purge not yet begun and not being cancelled. */
+    /**
+     * Whether a claimed task may join a group: a patient purge not yet begun, not being cancelled, and without a
+     * policy that looks at each patient's compartment before erasing it.
+     */
     private boolean groupable(TaskRecord task) {
         return task.progress().equals(TaskProgress.INITIAL) && !task.cancelRequested()
-                && findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE).orElse(false);
+                && findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE
+                        && policyOf(j) == OutsideReferencePolicy.LEAVE).orElse(false);
+    }
+
+    private static OutsideReferencePolicy policyOf(JobRecord job) {
+        String code = job.parameters().get(JobParameters.OUTSIDE_REFERENCES);
+        return code == null ? OutsideReferencePolicy.LEAVE : OutsideReferencePolicy.ofCode(code);
     }
 
     /**
@@ -312,7 +324,8 @@ public final class Engine implements AutoCloseable {
             return failing(task, "Task " + claimed.taskId() + " has no job");
         }
         if (job.get().kind() == JobKind.PATIENT_PURGE) {
-            return new PatientPurgeRun(task, config.compartment(), parts, config.batchSize(), () -> running);
+            return new PatientPurgeRun(task, task.claimed().progress(), config.compartment(), parts,
+                    config.batchSize(), () -> running, policyOf(job.get()));
         }
         if (storage.searcher() == null) {
             return failing(task, "This node's storage has no ResourceSearcher, so it cannot run a bulk delete");

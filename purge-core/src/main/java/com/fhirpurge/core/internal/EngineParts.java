@@ -1,9 +1,11 @@
 package com.fhirpurge.core.internal;
 
+import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.spi.ErasureListener;
 import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
+import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceSearcher;
 import java.time.InstantSource;
 import java.util.List;
@@ -20,8 +22,10 @@ import java.util.List;
  * @param throttle  limits the node's erase rate
  * @param clock     stamps checkpoints and tombstones
  * @param records   keeps the erasure record of each patient purge
+ * @param reader    reads stored resources for the purge policies, {@code null} when the store cannot
+ * @param extractor reads references out of stored resources as the host indexes them
  */
 record EngineParts(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
                    List<ErasureListener> listeners, Retrier retrier, Throttle throttle, InstantSource clock,
-                   ErasureRecords records) {
+                   ErasureRecords records, ResourceReader reader, ReferenceExtractor extractor) {
 }

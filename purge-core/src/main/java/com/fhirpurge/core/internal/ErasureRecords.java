@@ -22,9 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErasureRecords {
 
-    /** The job parameter that keeps a patient purge's reason. */
-    public static final String REASON = "reason";
-
     private static final Logger LOG = LoggerFactory.getLogger(ErasureRecords.class);
 
     private final List<ErasureAudit> audits;
@@ -59,7 +56,7 @@ public final class ErasureRecords {
             return;
         }
         ErasureRecord record = new ErasureRecord(task.jobId(), task.target(), outcome, job.get().requestedBy(),
-                job.get().parameters().get(REASON), clock.instant(), progress.erasedByType(),
+                job.get().parameters().get(JobParameters.REASON), clock.instant(), progress.erasedByType(),
                 progress.erasedDigest() == null ? ErasureDigest.EMPTY : progress.erasedDigest(), errorReason);
         for (ErasureAudit audit : audits) {
             try {

@@ -1,13 +1,16 @@
 package com.fhirpurge.core.internal;
 
+import com.fhirpurge.core.OutsideReferencePolicy;
 import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.EraseMode;
+import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskState;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -47,17 +50,16 @@ final class PatientPurgeRun extends TaskRun {
     private final CompartmentScope scope;
     private final int batchSize;
     private final BooleanSupplier running;
+    private final OutsideReferencePolicy outsideReferences;
 
-    PatientPurgeRun(ActiveTask task, CompartmentDefinition compartment, EngineParts parts, int batchSize,
-                    BooleanSupplier running) {
-        this(task, task.claimed().progress(), compartment, parts, batchSize, running);
-    }
-
-    /** A run that starts from {@code from} instead of the progress the task was claimed with. */
+    /**
+     * A run that starts from {@code from}, the progress the task was claimed with or one a group handed back.
+     */
     PatientPurgeRun(ActiveTask task, TaskProgress from, CompartmentDefinition compartment, EngineParts parts,
-                    int batchSize, BooleanSupplier running) {
+                    int batchSize, BooleanSupplier running, OutsideReferencePolicy outsideReferences) {
         super(task, parts);
         this.progress = from;
+        this.outsideReferences = outsideReferences;
         this.scope = new CompartmentScope(compartment, task.claimed().target());
         this.batchSize = batchSize;
         this.running = running;
@@ -83,6 +85,14 @@ final class PatientPurgeRun extends TaskRun {
         if (task.cancelRequested()) {
             finish(TaskState.CANCELLED, null);
             return;
+        }
+        if (outsideReferences == OutsideReferencePolicy.FAIL && progress.equals(TaskProgress.INITIAL)) {
+            String refused = outsideReferencesReason();
+            if (refused != null) {
+                LOG.warn("job {}: patient {} is not purged: {}", task.jobId(), scope.ownerId(), refused);
+                finish(TaskState.ERROR, refused);
+                return;
+            }
         }
         // A fresh task counts from its first page when that page is the whole compartment (most are): the count
         // query would only say the same.
@@ -148,6 +158,40 @@ final class PatientPurgeRun extends TaskRun {
         finish(TaskState.COMPLETED, null);
         LOG.info("job {}: patient {} completed, {} resources purged in {} passes", task.jobId(), scope.ownerId(),
                 progress.erasedCount(), progress.pass());
+    }
+
+    /**
+     * The outside-reference check of {@link OutsideReferencePolicy#FAIL}: a pass over the whole compartment that
+     * erases nothing; the error reason when anything outside references into it, else {@code null}.
+     */
+    private String outsideReferencesReason() throws InterruptedException {
+        CompartmentInspector inspector = new CompartmentInspector(parts.finder(), parts.reader(), scope.definition(),
+                parts.extractor(), scope.ownerId(), batchSize);
+        List<IndexedReference> named = new ArrayList<>();
+        long found = 0;
+        String cursor = null;
+        do {
+            requireLease();
+            String from = cursor;
+            ResourcePage page = parts.retrier().call(task.jobId(), "find members",
+                    () -> parts.finder().findMembers(scope, from, batchSize));
+            List<IndexedReference> outside = parts.retrier().call(task.jobId(), "find referrers",
+                    () -> inspector.outsideReferences(page.items()));
+            found += outside.size();
+            for (IndexedReference r : outside) {
+                if (named.size() < VerifiedErase.NAMED) {
+                    named.add(r);
+                }
+            }
+            cursor = page.nextPageToken();
+        } while (cursor != null);
+        if (found == 0) {
+            return null;
+        }
+        return found + " reference" + (found == 1 ? "" : "s") + " from outside the compartment point into it "
+                + "(outside-reference policy 'fail'), so nothing of it was erased: "
+                + String.join(", ", named.stream().map(r -> r.source() + " " + r.paramName() + " -> " + r.target())
+                .toList()) + (found > named.size() ? ", ..." : "");
     }
 
     private void count() throws InterruptedException {

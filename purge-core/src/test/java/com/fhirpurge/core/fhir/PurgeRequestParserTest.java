@@ -172,6 +172,19 @@ class PurgeRequestParserTest {
     }
 
     @Test
+    void theOutsideReferencePolicyIsACode() {
+        assertThat(PARSER.parseKickOff(aBodyWith(aPatientId("p1"),
+                "{\"name\":\"outsideReferences\",\"valueCode\":\"fail\"}"), 10).outsideReferences())
+                .isEqualTo(com.fhirpurge.core.OutsideReferencePolicy.FAIL);
+        assertThat(PARSER.parseKickOff(aBodyWith(aPatientId("p1")), 10).outsideReferences())
+                .isEqualTo(com.fhirpurge.core.OutsideReferencePolicy.LEAVE);
+        Issue bad = onlyIssue(aBodyWith(aPatientId("p1"),
+                "{\"name\":\"outsideReferences\",\"valueCode\":\"ignore\"}"));
+        assertThat(bad.code()).isEqualTo("value");
+        assertThat(bad.diagnostics()).contains("'leave' or 'fail'").contains("'ignore'");
+    }
+
+    @Test
     void aSinglePatientPurgeTakesNoBodyOrOnlyAReason() {
         assertThat(PARSER.parseReason(null)).isNull();
         assertThat(PARSER.parseReason(" ")).isNull();
@@ -181,7 +194,7 @@ class PurgeRequestParserTest {
                 () -> PARSER.parseReason(aBodyWith(aPatientId("p2"))));
         assertThat(e.issues()).singleElement().satisfies(i -> {
             assertThat(i.code()).isEqualTo("not-supported");
-            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason' and '_dryRun' are supported");
+            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason', '_dryRun' and 'outsideReferences' are supported");
         });
     }
 
