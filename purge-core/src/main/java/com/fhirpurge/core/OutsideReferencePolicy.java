@@ -15,7 +15,14 @@ public enum OutsideReferencePolicy {
      * the referrers, and nothing of that patient is erased. Checked once, before the first batch, by reading the whole
      * compartment's referrers.
      */
-    FAIL("fail");
+    FAIL("fail"),
+
+    /**
+     * Before each batch is erased, every resource outside the compartment that references into it gets a new version
+     * with those references removed (the reference cleared, a {@code display} saying why where nothing else is left),
+     * reindexed, through the store's writer; then the batch is erased. No dangling reference is left behind.
+     */
+    REMOVE_REFERENCES("remove-references");
 
     private final String code;
 
@@ -35,7 +42,7 @@ public enum OutsideReferencePolicy {
     /**
      * The policy of a code.
      *
-     * @param code {@code leave} or {@code fail}
+     * @param code {@code leave}, {@code fail} or {@code remove-references}
      * @return the policy
      * @throws IllegalArgumentException for another code
      */

@@ -138,6 +138,11 @@ public final class PurgeService implements AutoCloseable {
                     + request.outsideReferences().code() + "' reads stored resources, and this store has no "
                     + "ResourceReader", "outsideReferences");
         }
+        if (request.outsideReferences() == OutsideReferencePolicy.REMOVE_REFERENCES && storage.writer() == null) {
+            throw InvalidRequestException.badRequest("not-supported", "The outside-reference policy "
+                    + "'remove-references' writes new versions of the referrers, and this store has no "
+                    + "ResourceWriter", "outsideReferences");
+        }
         String jobId = JobIds.next(clock);
         Instant now = clock.instant();
         List<TaskRecord> tasks = new ArrayList<>(patientIds.size());

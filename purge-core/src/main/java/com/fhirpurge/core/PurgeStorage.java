@@ -7,6 +7,7 @@ import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceSearcher;
+import com.fhirpurge.spi.ResourceWriter;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,9 +25,12 @@ import java.util.Objects;
  * @param audits    given the erasure record of every patient purge, in this order
  * @param reader    reads stored resources (the dry run reads the references of members and referrers), {@code null}
  *                  when the store cannot
+ * @param writer    writes new versions (the outside-reference policy {@code REMOVE_REFERENCES} rewrites referrers),
+ *                  {@code null} when the store cannot
  */
 public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
-                           List<ErasureListener> listeners, List<ErasureAudit> audits, ResourceReader reader) {
+                           List<ErasureListener> listeners, List<ErasureAudit> audits, ResourceReader reader,
+                           ResourceWriter writer) {
 
     /**
      * Validates and copies.
@@ -38,6 +42,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @param listeners see {@link #listeners()}
      * @param audits see {@link #audits()}
      * @param reader see {@link #reader()}
+     * @param writer see {@link #writer()}
      */
     public PurgeStorage {
         Objects.requireNonNull(finder, "finder");
@@ -48,7 +53,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     }
 
     /**
-     * Storage without audits; the finder is the reader when it plays that role.
+     * Storage without audits; the finder is the reader and the writer when it plays those roles.
      *
      * @param finder    see {@link #finder()}
      * @param eraser    see {@link #eraser()}
@@ -58,12 +63,13 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      */
     public PurgeStorage(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
                         List<ErasureListener> listeners) {
-        this(finder, eraser, searcher, jobs, listeners, List.of(), finder instanceof ResourceReader r ? r : null);
+        this(finder, eraser, searcher, jobs, listeners, List.of(), finder instanceof ResourceReader r ? r : null,
+                finder instanceof ResourceWriter w ? w : null);
     }
 
     /**
-     * Storage without listeners. When the finder also plays the {@link ResourceSearcher} and {@link ResourceReader}
-     * roles (as the reference stores do), it is the searcher and the reader too.
+     * Storage without listeners. When the finder also plays the {@link ResourceSearcher}, {@link ResourceReader} and
+     * {@link ResourceWriter} roles (as the reference stores do), it is the searcher, reader and writer too.
      *
      * @param finder the finding role
      * @param eraser the erasing role
@@ -82,7 +88,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @return a new storage value
      */
     public PurgeStorage withSearcher(ResourceSearcher searcher) {
-        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader);
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader, writer);
     }
 
     /**
@@ -94,7 +100,7 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     public PurgeStorage withListener(ErasureListener listener) {
         List<ErasureListener> all = new java.util.ArrayList<>(listeners);
         all.add(Objects.requireNonNull(listener, "listener"));
-        return new PurgeStorage(finder, eraser, searcher, jobs, all, audits, reader);
+        return new PurgeStorage(finder, eraser, searcher, jobs, all, audits, reader, writer);
     }
 
     /**
@@ -104,7 +110,17 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
      * @return a new storage value
      */
     public PurgeStorage withReader(ResourceReader reader) {
-        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader);
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader, writer);
+    }
+
+    /**
+     * A copy with another writer.
+     *
+     * @param writer the writing role, {@code null} for none
+     * @return a new storage value
+     */
+    public PurgeStorage withWriter(ResourceWriter writer) {
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, audits, reader, writer);
     }
 
     /**
@@ -116,6 +132,6 @@ public record PurgeStorage(ResourceFinder finder, ResourceEraser eraser, Resourc
     public PurgeStorage withAudit(ErasureAudit audit) {
         List<ErasureAudit> all = new java.util.ArrayList<>(audits);
         all.add(Objects.requireNonNull(audit, "audit"));
-        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, all, reader);
+        return new PurgeStorage(finder, eraser, searcher, jobs, listeners, all, reader, writer);
     }
 }

@@ -19,6 +19,11 @@ abstract class JdbcBulkDeleteTest extends BulkDeleteSuite {
     @Override
     protected Fixture newFixture() {
         instance = database().create("bulk");
+        return referenceStore(instance);
+    }
+
+    /** The reference schema and the job schema in a fresh database instance, with every role. */
+    static Fixture referenceStore(TestDatabase.Instance instance) {
         DataSource pool = instance.newPool(4);
         JdbcSchema.createReferenceSchema(pool, instance.dialect(), "fp_");
         JdbcSchema.createJobSchema(pool, instance.dialect(), "fp_");

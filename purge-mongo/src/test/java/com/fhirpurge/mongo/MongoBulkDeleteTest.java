@@ -21,8 +21,13 @@ abstract class MongoBulkDeleteTest extends BulkDeleteSuite {
     @Override
     protected Fixture newFixture() {
         mongo = TestMongo.create("bulk");
+        return store(mongo, layout());
+    }
+
+    /** A store of the layout and a job repository in a fresh database, with every role. */
+    static Fixture store(TestMongo mongo, MongoLayout layout) {
         MongoClient client = mongo.newClient();
-        MongoResourceStore store = new MongoResourceStore(client, mongo.databaseName(), layout());
+        MongoResourceStore store = new MongoResourceStore(client, mongo.databaseName(), layout);
         store.ensureIndexes(PATIENT_COMPARTMENT);
         MongoJobRepository jobs = new MongoJobRepository(mongo.database(client), "fp_");
         jobs.ensureIndexes();

@@ -49,7 +49,7 @@ public final class PurgeRequestParser {
     public static final String REASON = "reason";
     /** The optional kick-off parameter ({@code valueBoolean}) that asks for a dry run instead of a purge. */
     public static final String DRY_RUN = "_dryRun";
-    /** The optional kick-off parameter ({@code valueCode} {@code leave} or {@code fail}): the outside-reference policy. */
+    /** The optional kick-off parameter ({@code valueCode} {@code leave}, {@code fail}, {@code remove-references}). */
     public static final String OUTSIDE_REFERENCES = "outsideReferences";
 
     /**
@@ -235,7 +235,8 @@ public final class PurgeRequestParser {
         try {
             return OutsideReferencePolicy.ofCode(code);
         } catch (IllegalArgumentException e) {
-            issues.add(Issue.error("value", "'" + OUTSIDE_REFERENCES + "' must be the code 'leave' or 'fail', was '"
+            issues.add(Issue.error("value", "'" + OUTSIDE_REFERENCES + "' must be the code 'leave', 'fail' or "
+                    + "'remove-references', was '"
                     + echo(String.valueOf(code)) + "'", at + ".value"));
             return OutsideReferencePolicy.LEAVE;
         }

@@ -27,6 +27,7 @@ import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe after construction; one instance per {@link FhirContext} is enough.
  */
 public final class ReferenceExtractor {
+
+    /** The {@code display} a removed reference keeps when nothing else is left of it. */
+    public static final String REMOVED_DISPLAY = "Reference removed: the resource was purged";
 
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceExtractor.class);
     private static final String REFERENCE = "Reference";
@@ -210,6 +214,42 @@ public final class ReferenceExtractor {
             throw new IllegalArgumentException("A " + type + " resource without an id cannot be indexed or written");
         }
         return new ResourceKey(type, id.getIdPart());
+    }
+
+    /**
+     * Removes from a resource every reference to one of {@code targets}: the reference's {@code reference} is cleared
+     * and, when nothing else is left of it, a {@code display} says why, so a required element stays present.
+     *
+     * @param resource the resource, changed in place
+     * @param targets  the resources no longer referenced
+     * @return how many references were removed
+     */
+    public int removeReferences(IBaseResource resource, Set<ResourceKey> targets) {
+        int removed = 0;
+        for (Reference r : ctx.newTerser().getAllPopulatedChildElementsOfType(resource, Reference.class)) {
+            ResourceKey target = targetOf(r);
+            if (target != null && targets.contains(target)) {
+                r.setReference(null);
+                r.setResource(null);
+                if (!r.hasIdentifier() && !r.hasDisplay()) {
+                    r.setDisplay(REMOVED_DISPLAY);
+                }
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * The local resource a reference points at, by the rules the index is built with: relative {@code Type/id}
+     * (a version suffix ignored), absolute under a local base, or an embedded resource with an id; {@code null} for
+     * identifier-only, contained, {@code urn:} and foreign references.
+     *
+     * @param reference the reference element
+     * @return the target, or {@code null} when it is not a local resource
+     */
+    public ResourceKey localTarget(IBaseReference reference) {
+        return targetOf(reference);
     }
 
     private ResourceKey targetOf(IBaseReference reference) {

@@ -93,7 +93,7 @@ public final class Engine implements AutoCloseable {
         this.parts = new EngineParts(storage.finder(), storage.eraser(), storage.searcher(), storage.jobs(),
                 storage.listeners(), retrier, throttle, clock,
                 new ErasureRecords(storage.audits(), this::findJob, retrier, clock), storage.reader(),
-                new ReferenceExtractor(FhirContext.forR4Cached(), config.localBaseUrls()));
+                new ReferenceExtractor(FhirContext.forR4Cached(), config.localBaseUrls()), storage.writer());
     }
 
     /**

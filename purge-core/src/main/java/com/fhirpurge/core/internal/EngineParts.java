@@ -7,6 +7,7 @@ import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceReader;
 import com.fhirpurge.spi.ResourceSearcher;
+import com.fhirpurge.spi.ResourceWriter;
 import java.time.InstantSource;
 import java.util.List;
 
@@ -24,8 +25,10 @@ import java.util.List;
  * @param records   keeps the erasure record of each patient purge
  * @param reader    reads stored resources for the purge policies, {@code null} when the store cannot
  * @param extractor reads references out of stored resources as the host indexes them
+ * @param writer    writes new versions of referrers for the purge policies, {@code null} when the store cannot
  */
 record EngineParts(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
                    List<ErasureListener> listeners, Retrier retrier, Throttle throttle, InstantSource clock,
-                   ErasureRecords records, ResourceReader reader, ReferenceExtractor extractor) {
+                   ErasureRecords records, ResourceReader reader, ReferenceExtractor extractor,
+                   ResourceWriter writer) {
 }

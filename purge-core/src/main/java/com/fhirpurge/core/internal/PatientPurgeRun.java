@@ -1,5 +1,6 @@
 package com.fhirpurge.core.internal;
 
+import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.OutsideReferencePolicy;
 import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.CompartmentScope;
@@ -7,14 +8,20 @@ import com.fhirpurge.spi.EraseMode;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
+import com.fhirpurge.spi.ResourceWrite;
+import com.fhirpurge.spi.StoredResource;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskState;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +58,7 @@ final class PatientPurgeRun extends TaskRun {
     private final int batchSize;
     private final BooleanSupplier running;
     private final OutsideReferencePolicy outsideReferences;
+    private CompartmentInspector inspector;
 
     /**
      * A run that starts from {@code from}, the progress the task was claimed with or one a group handed back.
@@ -132,6 +140,9 @@ final class PatientPurgeRun extends TaskRun {
                 finish(TaskState.CANCELLED, null);
                 return;
             }
+            if (outsideReferences == OutsideReferencePolicy.REMOVE_REFERENCES && !page.items().isEmpty()) {
+                removeOutsideReferences(page.items());
+            }
             if (!page.items().isEmpty()) {
                 VerifiedErase.Outcome erased = VerifiedErase.run(parts, task.jobId(), page.items());
                 notifyListeners(EraseMode.HARD_DELETE, erased.erased());
@@ -192,6 +203,44 @@ final class PatientPurgeRun extends TaskRun {
                 + "(outside-reference policy 'fail'), so nothing of it was erased: "
                 + String.join(", ", named.stream().map(r -> r.source() + " " + r.paramName() + " -> " + r.target())
                 .toList()) + (found > named.size() ? ", ..." : "");
+    }
+
+    /**
+     * The step of {@link OutsideReferencePolicy#REMOVE_REFERENCES}: every resource outside the compartment that
+     * references into the batch gets a new version without those references, reindexed. Run after the batch's
+     * write-ahead checkpoint and before its erase; a crash in between leaves a rewrite that a second run finds
+     * nothing more to do for.
+     */
+    private void removeOutsideReferences(List<ResourceKey> batch) throws InterruptedException {
+        if (inspector == null) {
+            inspector = new CompartmentInspector(parts.finder(), parts.reader(), scope.definition(),
+                    parts.extractor(), scope.ownerId(), batchSize);
+        }
+        List<IndexedReference> outside = parts.retrier().call(task.jobId(), "find referrers",
+                () -> inspector.outsideReferences(batch));
+        if (outside.isEmpty()) {
+            return;
+        }
+        Map<ResourceKey, Set<ResourceKey>> bySource = new LinkedHashMap<>();
+        outside.forEach(r -> bySource.computeIfAbsent(r.source(), s -> new HashSet<>()).add(r.target()));
+        FhirContext ctx = FhirContext.forR4Cached();
+        List<ResourceWrite> rewrites = new ArrayList<>();
+        for (Map.Entry<ResourceKey, Set<ResourceKey>> e : bySource.entrySet()) {
+            Optional<StoredResource> stored = parts.retrier().call(task.jobId(), "read referrer",
+                    () -> parts.reader().read(e.getKey()));
+            if (stored.isEmpty() || stored.get().deleted() || stored.get().json() == null) {
+                continue;
+            }
+            IBaseResource referrer = ctx.newJsonParser().parseResource(stored.get().json());
+            if (parts.extractor().removeReferences(referrer, e.getValue()) > 0) {
+                rewrites.add(parts.extractor().toWrite(referrer, parts.clock().instant()));
+            }
+        }
+        if (!rewrites.isEmpty()) {
+            parts.retrier().call(task.jobId(), "rewrite referrers", () -> parts.writer().write(rewrites));
+            LOG.info("job {}: patient {}: removed {} references from {} resources outside the compartment",
+                    task.jobId(), scope.ownerId(), outside.size(), rewrites.size());
+        }
     }
 
     private void count() throws InterruptedException {

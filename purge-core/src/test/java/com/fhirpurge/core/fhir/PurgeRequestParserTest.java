@@ -181,7 +181,7 @@ class PurgeRequestParserTest {
         Issue bad = onlyIssue(aBodyWith(aPatientId("p1"),
                 "{\"name\":\"outsideReferences\",\"valueCode\":\"ignore\"}"));
         assertThat(bad.code()).isEqualTo("value");
-        assertThat(bad.diagnostics()).contains("'leave' or 'fail'").contains("'ignore'");
+        assertThat(bad.diagnostics()).contains("'leave', 'fail' or 'remove-references'").contains("'ignore'");
     }
 
     @Test

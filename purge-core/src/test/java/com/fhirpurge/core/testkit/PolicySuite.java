@@ -1,22 +1,30 @@
-package com.fhirpurge.core;
+package com.fhirpurge.core.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.DryRunReport;
+import com.fhirpurge.core.InvalidRequestException;
+import com.fhirpurge.core.OutsideReferencePolicy;
+import com.fhirpurge.core.PatientStatus;
+import com.fhirpurge.core.PurgeConfig;
+import com.fhirpurge.core.PurgeJobStatus;
+import com.fhirpurge.core.PurgeRequest;
+import com.fhirpurge.core.PurgeService;
 import com.fhirpurge.core.fhir.PatientCompartment;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
-import com.fhirpurge.core.memory.InMemoryJobRepository;
-import com.fhirpurge.core.memory.InMemoryResourceStore;
 import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourceWrite;
+import com.fhirpurge.spi.StoredResource;
 import com.fhirpurge.spi.TaskState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.ListResource;
@@ -25,22 +33,36 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dry run on the in-memory store with the R4 Patient compartment and real FHIR resources indexed by HAPI: the
- * fixtures of shared and outside-referenced data (a Group of several patients, an Observation of another patient
- * performed by the purged one, a Patient linked to the purged one, a Practitioner's List naming a purged
- * Observation), and the dry run matching what a real purge then erases.
+ * The dry run and the outside-reference policies on a store, with the R4 Patient compartment and real FHIR
+ * resources indexed by HAPI: the fixtures of shared and outside-referenced data (a Group of several patients, an
+ * Observation of another patient performed by the purged one, a Patient linked to the purged one, a Practitioner's
+ * List naming a purged Observation), the dry run matching what a real purge then erases, FAIL leaving a referenced
+ * patient whole, and REMOVE_REFERENCES leaving no dangling reference. An adapter's test class supplies a fresh store.
  */
-class DryRunTest {
+public abstract class PolicySuite {
 
     private static final FhirContext CTX = FhirContext.forR4Cached();
     private static final Instant T0 = Instant.parse("2026-06-01T08:00:00Z");
 
-    private final InMemoryResourceStore store = new InMemoryResourceStore();
     private final ReferenceExtractor extractor = new ReferenceExtractor(CTX);
     private final List<PurgeService> services = new ArrayList<>();
+    private BulkDeleteSuite.Fixture store;
+
+    /**
+     * A fresh, empty store with every role the policies use (finder, eraser, reader, writer, jobs).
+     *
+     * @return its roles
+     */
+    protected abstract BulkDeleteSuite.Fixture newFixture();
+
+    @BeforeEach
+    void createStore() {
+        store = newFixture();
+    }
 
     @AfterEach
     void close() {
@@ -52,7 +74,11 @@ class DryRunTest {
         for (Resource r : resources) {
             writes.add(extractor.toWrite(r, T0));
         }
-        store.write(writes);
+        store.writer().write(writes);
+    }
+
+    private Optional<StoredResource> read(ResourceKey key) {
+        return store.reader().read(key);
     }
 
     private static Observation observation(String id, String subject) {
@@ -65,7 +91,7 @@ class DryRunTest {
 
     private PurgeService service() {
         // One worker: the patients of a job are purged in order, so what one erases never races another's check.
-        PurgeService s = PurgeService.builder(PurgeStorage.of(store, store, new InMemoryJobRepository()))
+        PurgeService s = PurgeService.builder(store.storage())
                 .config(PurgeConfig.builder().nodeId("dry").workers(1).batchSize(3).pollInterval(Duration.ofMillis(5))
                         .compartment(PatientCompartment.r4Spec(CTX)).build()).build();
         services.add(s);
@@ -128,14 +154,14 @@ class DryRunTest {
                 new IndexedReference(ResourceKey.of("Observation", "o-p3"), "focus",
                         ResourceKey.of("Encounter", "e1")));
         assertThat(report.patients().get(1).wouldEraseCount()).isZero();
-        assertThat(store.read(ResourceKey.of("Observation", "o1"))).as("nothing erased").isPresent();
+        assertThat(read(ResourceKey.of("Observation", "o1"))).as("nothing erased").isPresent();
 
         PurgeJobStatus done = purge.start().awaitTermination(purge.submitPatientPurge(PurgeRequest.of("p1")),
                 Duration.ofSeconds(30));
         assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
         assertThat(done.patients().get(0).purgedByType()).isEqualTo(p1.wouldEraseByType());
-        assertThat(store.read(ResourceKey.of("List", "l1"))).as("outside the compartment").isPresent();
-        assertThat(store.read(ResourceKey.of("Observation", "o-p3"))).isPresent();
+        assertThat(read(ResourceKey.of("List", "l1"))).as("outside the compartment").isPresent();
+        assertThat(read(ResourceKey.of("Observation", "o-p3"))).isPresent();
     }
 
     @Test
@@ -153,11 +179,36 @@ class DryRunTest {
                 .contains("nothing of it was erased");
         assertThat(p1.purgedResourcesCount()).isZero();
         for (String kept : List.of("Patient/p1", "Observation/o1", "Observation/o2", "Encounter/e1", "Patient/p9")) {
-            assertThat(store.read(ResourceKey.parse(kept))).as(kept).isPresent();
+            assertThat(read(ResourceKey.parse(kept))).as(kept).isPresent();
         }
         PatientStatus p3 = done.patients().get(1);
         assertThat(p3.state()).as("nothing outside points into p3's compartment").isEqualTo(TaskState.COMPLETED);
-        assertThat(store.read(ResourceKey.of("Patient", "p3"))).isEmpty();
+        assertThat(read(ResourceKey.of("Patient", "p3"))).isEmpty();
+    }
+
+    @Test
+    void withPolicyRemoveReferencesTheReferrersOutsideGetANewVersionWithoutTheReferences() throws Exception {
+        writeSharedAndReferencedFixtures();
+        PurgeService purge = service().start();
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("p1")
+                .withOutsideReferences(OutsideReferencePolicy.REMOVE_REFERENCES)), Duration.ofSeconds(30));
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.patients().get(0).purgedResourcesCount()).isEqualTo(7);
+        for (String referrer : List.of("List/l1", "Observation/o-p3")) {
+            ResourceKey key = ResourceKey.parse(referrer);
+            String json = read(key).orElseThrow().json();
+            assertThat(json).as(referrer).doesNotContain("Observation/o1").doesNotContain("Encounter/e1")
+                    .contains(ReferenceExtractor.REMOVED_DISPLAY);
+            assertThat(store.reader().history(key, 10)).as("a new version of %s", referrer).hasSize(2);
+        }
+        ListResource list = CTX.newJsonParser().parseResource(ListResource.class,
+                read(ResourceKey.of("List", "l1")).orElseThrow().json());
+        assertThat(list.getSource().getReference()).as("other references stay").isEqualTo("Practitioner/dr");
+        assertThat(store.storage().finder().findReferrers(List.of(ResourceKey.of("Observation", "o1"),
+                ResourceKey.of("Encounter", "e1")), 10)).as("no dangling reference rows").isEmpty();
+        assertThat(read(ResourceKey.of("Observation", "o-p3")).orElseThrow().json()).contains("Patient/p3");
     }
 
     @Test

@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class MariaDbPolicyTest extends JdbcPolicyTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.MARIADB;
+    }
+}

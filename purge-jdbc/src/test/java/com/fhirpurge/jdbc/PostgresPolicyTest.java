@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class PostgresPolicyTest extends JdbcPolicyTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.POSTGRES;
+    }
+}

@@ -1,0 +1,9 @@
+package com.fhirpurge.mongo;
+
+class MongoRawJsonPolicyTest extends MongoPolicyTest {
+
+    @Override
+    MongoLayout layout() {
+        return MongoLayout.rawJson();
+    }
+}
