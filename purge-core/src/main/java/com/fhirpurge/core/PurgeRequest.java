@@ -16,9 +16,11 @@ import java.util.Objects;
  *                    kept with the job and in every patient's erasure record
  * @param outsideReferences what to do about references into the compartments from outside; {@code null} means
  *                    {@link OutsideReferencePolicy#LEAVE}
+ * @param sharedResources what to do with members also in other patients' compartments; {@code null} means
+ *                    {@link SharedResourcePolicy#DELETE}
  */
 public record PurgeRequest(List<String> patientIds, String requestedBy, String reason,
-                           OutsideReferencePolicy outsideReferences) {
+                           OutsideReferencePolicy outsideReferences, SharedResourcePolicy sharedResources) {
 
     /** The longest reason accepted. */
     public static final int MAX_REASON_LENGTH = 1024;
@@ -30,11 +32,13 @@ public record PurgeRequest(List<String> patientIds, String requestedBy, String r
      * @param requestedBy see {@link #requestedBy()}
      * @param reason see {@link #reason()}
      * @param outsideReferences see {@link #outsideReferences()}
+     * @param sharedResources see {@link #sharedResources()}
      */
     public PurgeRequest {
         Objects.requireNonNull(patientIds, "patientIds");
         patientIds = Collections.unmodifiableList(new ArrayList<>(patientIds));
         outsideReferences = outsideReferences == null ? OutsideReferencePolicy.LEAVE : outsideReferences;
+        sharedResources = sharedResources == null ? SharedResourcePolicy.DELETE : sharedResources;
     }
 
     /**
@@ -45,7 +49,7 @@ public record PurgeRequest(List<String> patientIds, String requestedBy, String r
      * @param reason      see {@link #reason()}
      */
     public PurgeRequest(List<String> patientIds, String requestedBy, String reason) {
-        this(patientIds, requestedBy, reason, OutsideReferencePolicy.LEAVE);
+        this(patientIds, requestedBy, reason, OutsideReferencePolicy.LEAVE, SharedResourcePolicy.DELETE);
     }
 
     /**
@@ -55,7 +59,7 @@ public record PurgeRequest(List<String> patientIds, String requestedBy, String r
      * @param requestedBy see {@link #requestedBy()}
      */
     public PurgeRequest(List<String> patientIds, String requestedBy) {
-        this(patientIds, requestedBy, null, OutsideReferencePolicy.LEAVE);
+        this(patientIds, requestedBy, null, OutsideReferencePolicy.LEAVE, SharedResourcePolicy.DELETE);
     }
 
     /**
@@ -65,7 +69,17 @@ public record PurgeRequest(List<String> patientIds, String requestedBy, String r
      * @return the new request
      */
     public PurgeRequest withOutsideReferences(OutsideReferencePolicy policy) {
-        return new PurgeRequest(patientIds, requestedBy, reason, policy);
+        return new PurgeRequest(patientIds, requestedBy, reason, policy, sharedResources);
+    }
+
+    /**
+     * A copy with another shared-resource policy.
+     *
+     * @param policy the policy
+     * @return the new request
+     */
+    public PurgeRequest withSharedResources(SharedResourcePolicy policy) {
+        return new PurgeRequest(patientIds, requestedBy, reason, outsideReferences, policy);
     }
 
     /**

@@ -138,6 +138,10 @@ public final class PurgeService implements AutoCloseable {
                     + request.outsideReferences().code() + "' reads stored resources, and this store has no "
                     + "ResourceReader", "outsideReferences");
         }
+        if (request.sharedResources() != SharedResourcePolicy.DELETE && storage.reader() == null) {
+            throw InvalidRequestException.badRequest("not-supported", "The shared-resource policy 'keep' reads "
+                    + "stored resources, and this store has no ResourceReader", "sharedResources");
+        }
         if (request.outsideReferences() == OutsideReferencePolicy.REMOVE_REFERENCES && storage.writer() == null) {
             throw InvalidRequestException.badRequest("not-supported", "The outside-reference policy "
                     + "'remove-references' writes new versions of the referrers, and this store has no "
@@ -155,6 +159,9 @@ public final class PurgeService implements AutoCloseable {
         }
         if (request.outsideReferences() != OutsideReferencePolicy.LEAVE) {
             parameters.put(JobParameters.OUTSIDE_REFERENCES, request.outsideReferences().code());
+        }
+        if (request.sharedResources() != SharedResourcePolicy.DELETE) {
+            parameters.put(JobParameters.SHARED_RESOURCES, request.sharedResources().code());
         }
         storage.jobs().create(new JobRecord(jobId, JobKind.PATIENT_PURGE, now, request.requestedBy(), parameters),
                 tasks);
@@ -515,7 +522,7 @@ public final class PurgeService implements AutoCloseable {
         List<TaskRecord> tasks = storage.jobs().findTasks(job.jobId());
         List<PatientStatus> patients = tasks.stream().map(t -> new PatientStatus(t.target(), t.state(),
                 t.updatedAt(), t.progress().totalCount(), t.progress().erasedCount(), t.progress().erasedByType(),
-                t.errorReason())).toList();
+                t.errorReason(), t.progress().keptCount(), t.progress().kept())).toList();
         return new PurgeJobStatus(job.jobId(), job.kind(), jobState(tasks), job.createdAt(), lastChange(job, tasks),
                 job.requestedBy(), patients);
     }

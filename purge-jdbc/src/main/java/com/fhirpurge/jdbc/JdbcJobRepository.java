@@ -54,7 +54,7 @@ public final class JdbcJobRepository implements JobRepository {
 
     private static final String COLUMNS = "task_id, job_id, ordinal, target, state, lease_owner, lease_until, fence, "
             + "cancel_requested, error_reason, updated_at, total_count, erased_by_type, page_token, pass, pending, "
-            + "erased_digest";
+            + "erased_digest, kept_count, kept";
     private static final int CANDIDATES = 8;
 
     private final Sql sql;
@@ -120,7 +120,7 @@ public final class JdbcJobRepository implements JobRepository {
                 throw e;
             }
             String insertTask = "INSERT INTO " + task + " (" + taskColumns + ", " + q("job_created_at")
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
             try (PreparedStatement ps = c.prepareStatement(insertTask)) {
                 for (TaskRecord t : tasks) {
                     if (!t.jobId().equals(jobRecord.jobId()) || t.state() != TaskState.NEW) {
@@ -128,7 +128,7 @@ public final class JdbcJobRepository implements JobRepository {
                                 + jobRecord.jobId());
                     }
                     bindTask(ps, t);
-                    ps.setLong(18, JdbcResourceStore.micros(jobRecord.createdAt()));
+                    ps.setLong(20, JdbcResourceStore.micros(jobRecord.createdAt()));
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -155,6 +155,8 @@ public final class JdbcJobRepository implements JobRepository {
         ps.setInt(15, t.progress().pass());
         ps.setString(16, encodeKeys(t.progress().pending()));
         ps.setString(17, t.progress().erasedDigest());
+        ps.setLong(18, t.progress().keptCount());
+        ps.setString(19, encodeKeys(t.progress().kept()));
     }
 
     private static void setNullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
@@ -401,7 +403,8 @@ public final class JdbcJobRepository implements JobRepository {
 
     private String progressAssignments() {
         return q("total_count") + " = ?, " + q("erased_by_type") + " = ?, " + q("page_token") + " = ?, " + q("pass")
-                + " = ?, " + q("pending") + " = ?, " + q("erased_digest") + " = ?, " + q("updated_at") + " = ?";
+                + " = ?, " + q("pending") + " = ?, " + q("erased_digest") + " = ?, " + q("kept_count") + " = ?, " + q("kept")
+                + " = ?, " + q("updated_at") + " = ?";
     }
 
     private static int bindProgress(PreparedStatement ps, TaskProgress p, Instant now) throws SQLException {
@@ -411,8 +414,10 @@ public final class JdbcJobRepository implements JobRepository {
         ps.setInt(4, p.pass());
         ps.setString(5, encodeKeys(p.pending()));
         ps.setString(6, p.erasedDigest());
-        ps.setLong(7, JdbcResourceStore.micros(now));
-        return 8;
+        ps.setLong(7, p.keptCount());
+        ps.setString(8, encodeKeys(p.kept()));
+        ps.setLong(9, JdbcResourceStore.micros(now));
+        return 10;
     }
 
     /** Binds the assignments of a fenced update, starting at parameter 1. */
@@ -561,7 +566,8 @@ public final class JdbcJobRepository implements JobRepository {
         long total = rs.getLong(12);
         Long totalCount = rs.wasNull() ? null : total;
         TaskProgress progress = new TaskProgress(totalCount, decodeCounts(rs.getString(13)), rs.getString(14),
-                rs.getInt(15), decodeKeys(rs.getString(16)), rs.getString(17));
+                rs.getInt(15), decodeKeys(rs.getString(16)), rs.getString(17), rs.getLong(18),
+                decodeKeys(rs.getString(19)));
         return new TaskRecord(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
                 TaskState.valueOf(rs.getString(5)), lease, progress, rs.getBoolean(9), rs.getString(10),
                 JdbcResourceStore.instant(rs.getLong(11)));

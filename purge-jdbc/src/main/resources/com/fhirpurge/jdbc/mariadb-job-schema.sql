@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS `${prefix}task` (
     `pass`             INTEGER      NOT NULL,
     `pending`          LONGTEXT     NOT NULL,
     `erased_digest`    CHAR(64),
+    `kept_count`       BIGINT       NOT NULL,
+    `kept`             LONGTEXT     NOT NULL,
     INDEX `${prefix}task_job` (`job_id`, `ordinal`),
     INDEX `${prefix}task_runnable` (`state`, `lease_until`),
     INDEX `${prefix}task_target` (`target`, `state`)

@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS "${prefix}task" (
     "page_token"       TEXT,
     "pass"             INTEGER      NOT NULL,
     "pending"          TEXT         NOT NULL,
-    "erased_digest"    CHAR(64)
+    "erased_digest"    CHAR(64),
+    "kept_count"       BIGINT       NOT NULL,
+    "kept"             TEXT         NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "${prefix}task_job" ON "${prefix}task" ("job_id", "ordinal");
 CREATE INDEX IF NOT EXISTS "${prefix}task_runnable" ON "${prefix}task" ("state", "lease_until");

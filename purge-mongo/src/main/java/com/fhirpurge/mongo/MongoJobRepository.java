@@ -86,6 +86,8 @@ public final class MongoJobRepository implements JobRepository {
     private static final String PASS = "pass";
     private static final String PENDING = "pending";
     private static final String DIGEST = "erasedDigest";
+    private static final String KEPT_COUNT = "keptCount";
+    private static final String KEPT = "kept";
     private static final String KEY = "k";
     private static final String VALUE = "v";
 
@@ -213,10 +215,7 @@ public final class MongoJobRepository implements JobRepository {
     private static Map<String, Object> progressFields(TaskProgress p) {
         List<Document> erased = new ArrayList<>();
         p.erasedByType().forEach((type, n) -> erased.add(new Document(KEY, type).append(VALUE, n)));
-        List<Document> pending = new ArrayList<>();
-        for (ResourceKey k : p.pending()) {
-            pending.add(new Document(KEY, k.type()).append(VALUE, k.id()));
-        }
+        List<Document> pending = keyDocuments(p.pending());
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put(TOTAL, p.totalCount());
         fields.put(ERASED, erased);
@@ -224,7 +223,25 @@ public final class MongoJobRepository implements JobRepository {
         fields.put(PASS, p.pass());
         fields.put(PENDING, pending);
         fields.put(DIGEST, p.erasedDigest());
+        fields.put(KEPT_COUNT, p.keptCount());
+        fields.put(KEPT, keyDocuments(p.kept()));
         return fields;
+    }
+
+    private static List<Document> keyDocuments(List<ResourceKey> keys) {
+        List<Document> docs = new ArrayList<>(keys.size());
+        for (ResourceKey k : keys) {
+            docs.add(new Document(KEY, k.type()).append(VALUE, k.id()));
+        }
+        return docs;
+    }
+
+    private static List<ResourceKey> keysOf(Document d, String field) {
+        List<ResourceKey> keys = new ArrayList<>();
+        for (Document k : d.getList(field, Document.class, List.of())) {
+            keys.add(ResourceKey.of(k.getString(KEY), k.getString(VALUE)));
+        }
+        return keys;
     }
 
     private static List<Bson> progressUpdates(TaskProgress p, Instant now) {
@@ -400,13 +417,11 @@ public final class MongoJobRepository implements JobRepository {
         for (Document e : d.getList(ERASED, Document.class, List.of())) {
             erased.put(e.getString(KEY), number(e, VALUE));
         }
-        List<ResourceKey> pending = new ArrayList<>();
-        for (Document p : d.getList(PENDING, Document.class, List.of())) {
-            pending.add(ResourceKey.of(p.getString(KEY), p.getString(VALUE)));
-        }
+        List<ResourceKey> pending = keysOf(d, PENDING);
         Object total = d.get(TOTAL);
         TaskProgress progress = new TaskProgress(total == null ? null : ((Number) total).longValue(), erased,
-                d.getString(CURSOR), (int) number(d, PASS), pending, d.getString(DIGEST));
+                d.getString(CURSOR), (int) number(d, PASS), pending, d.getString(DIGEST),
+                d.get(KEPT_COUNT) == null ? 0 : number(d, KEPT_COUNT), keysOf(d, KEPT));
         String state = d.getString(STATE);
         return new TaskRecord(d.getString(ID), d.getString(JOB_ID), (int) number(d, ORDINAL), d.getString(TARGET),
                 CREATING.equals(state) ? TaskState.NEW : TaskState.valueOf(state), lease, progress,

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dry run over real HTTP: {@code _dryRun=true} in the kick-off body or the query answers 200 at once with what a
- * purge would erase, the shared resources and the references from outside, erases nothing, and matches the purge
- * that follows.
+ * The dry run and the policies over real HTTP: {@code _dryRun=true} in the kick-off body or the query answers 200 at
+ * once with what a purge would erase, the shared resources and the references from outside, and erases nothing;
+ * {@code outsideReferences=fail} leaves a referenced patient whole; {@code sharedResources=keep} keeps and lists the
+ * shared member the dry run named.
  */
 class DryRunEndToEndTest {
 
@@ -102,9 +103,17 @@ class DryRunEndToEndTest {
         assertThat(server.send("GET", "Observation/o1", null).statusCode()).as("nothing erased").isEqualTo(200);
 
         kickOff.getParameter().remove(1);
+        kickOff.addParameter().setName("sharedResources").setValue(new org.hl7.fhir.r4.model.CodeType("keep"));
         Parameters done = server.pollUntilDone(server.bulkPurgeAccepted(
                 CTX.newJsonParser().encodeResourceToString(kickOff)));
-        assertThat(part(done.getParameterFirstRep(), "purgedResourcesCount")).isEqualTo("4");
+        assertThat(part(done.getParameterFirstRep(), "status")).isEqualTo("completed");
+        assertThat(part(done.getParameterFirstRep(), "purgedResourcesCount")).as("the dry run's 4, less the shared")
+                .isEqualTo("3");
+        assertThat(part(done.getParameterFirstRep(), "keptSharedResourcesCount")).isEqualTo("1");
+        assertThat(((Reference) done.getParameterFirstRep().getPart().stream()
+                .filter(p -> p.getName().equals("keptSharedResource")).findFirst().orElseThrow().getValue())
+                .getReference()).isEqualTo("Observation/o-other");
+        assertThat(server.send("GET", "Observation/o-other", null).statusCode()).as("kept").isEqualTo(200);
         assertThat(server.send("GET", "List/l1", null).statusCode()).as("outside, left").isEqualTo(200);
         assertThat(server.send("POST", "Patient/p1/$purge?_dryRun=maybe", null).statusCode()).isEqualTo(400);
     }

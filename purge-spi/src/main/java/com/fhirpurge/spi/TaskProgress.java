@@ -20,9 +20,15 @@ import java.util.TreeMap;
  * @param pending      the batch being erased, empty when none
  * @param erasedDigest the {@link ErasureDigest} of the resources counted in {@code erasedByType}, {@code null} while
  *                     none is counted
+ * @param keptCount    members deliberately not erased (a patient purge that keeps resources shared with other
+ *                     patients), as found by the final pass; 0 otherwise
+ * @param kept         the first of them, at most {@link #KEPT_LISTED}
  */
 public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, String cursor, int pass,
-                           List<ResourceKey> pending, String erasedDigest) {
+                           List<ResourceKey> pending, String erasedDigest, long keptCount, List<ResourceKey> kept) {
+
+    /** The most kept resources a progress lists; {@link #keptCount()} counts them all. */
+    public static final int KEPT_LISTED = 100;
 
     /** The progress of a task nobody has started. */
     public static final TaskProgress INITIAL = new TaskProgress(null, Map.of(), null, 1, List.of());
@@ -38,6 +44,8 @@ public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, Stri
      * @param pass see {@link #pass()}
      * @param pending see {@link #pending()}
      * @param erasedDigest see {@link #erasedDigest()}
+     * @param keptCount see {@link #keptCount()}
+     * @param kept see {@link #kept()}
      */
     public TaskProgress {
         Objects.requireNonNull(erasedByType, "erasedByType");
@@ -59,6 +67,25 @@ public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, Stri
         if (erasedDigest != null && !ErasureDigest.isDigest(erasedDigest)) {
             throw new IllegalArgumentException("Not an erasure digest: '" + erasedDigest + "'");
         }
+        kept = List.copyOf(kept);
+        if (kept.size() > KEPT_LISTED || keptCount < kept.size()) {
+            throw new IllegalArgumentException("Kept list of " + kept.size() + " for a count of " + keptCount);
+        }
+    }
+
+    /**
+     * A progress that keeps nothing.
+     *
+     * @param totalCount   see {@link #totalCount()}
+     * @param erasedByType see {@link #erasedByType()}
+     * @param cursor       see {@link #cursor()}
+     * @param pass         see {@link #pass()}
+     * @param pending      see {@link #pending()}
+     * @param erasedDigest see {@link #erasedDigest()}
+     */
+    public TaskProgress(Long totalCount, Map<String, Long> erasedByType, String cursor, int pass,
+                        List<ResourceKey> pending, String erasedDigest) {
+        this(totalCount, erasedByType, cursor, pass, pending, erasedDigest, 0, List.of());
     }
 
     /**
@@ -72,7 +99,7 @@ public record TaskProgress(Long totalCount, Map<String, Long> erasedByType, Stri
      */
     public TaskProgress(Long totalCount, Map<String, Long> erasedByType, String cursor, int pass,
                         List<ResourceKey> pending) {
-        this(totalCount, erasedByType, cursor, pass, pending, null);
+        this(totalCount, erasedByType, cursor, pass, pending, null, 0, List.of());
     }
 
     /**

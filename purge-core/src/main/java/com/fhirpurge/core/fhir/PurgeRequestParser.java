@@ -10,6 +10,7 @@ import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.Issue;
 import com.fhirpurge.core.OutsideReferencePolicy;
 import com.fhirpurge.core.PurgeRequest;
+import com.fhirpurge.core.SharedResourcePolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,8 @@ public final class PurgeRequestParser {
     public static final String DRY_RUN = "_dryRun";
     /** The optional kick-off parameter ({@code valueCode} {@code leave}, {@code fail}, {@code remove-references}). */
     public static final String OUTSIDE_REFERENCES = "outsideReferences";
+    /** The optional kick-off parameter ({@code valueCode} {@code delete} or {@code keep}): the shared policy. */
+    public static final String SHARED_RESOURCES = "sharedResources";
 
     /**
      * A parsed kick-off.
@@ -60,9 +63,10 @@ public final class PurgeRequestParser {
      * @param dryRun     whether {@code _dryRun} was {@code true}
      * @param outsideReferences the {@code outsideReferences} policy, {@link OutsideReferencePolicy#LEAVE} when not
      *                   given
+     * @param sharedResources the {@code sharedResources} policy, {@link SharedResourcePolicy#DELETE} when not given
      */
     public record KickOff(List<String> patientIds, String reason, boolean dryRun,
-                          OutsideReferencePolicy outsideReferences) {
+                          OutsideReferencePolicy outsideReferences, SharedResourcePolicy sharedResources) {
 
         /**
          * A kick-off that is no dry run, with the default policy.
@@ -71,7 +75,7 @@ public final class PurgeRequestParser {
          * @param reason     see {@link #reason()}
          */
         public KickOff(List<String> patientIds, String reason) {
-            this(patientIds, reason, false, OutsideReferencePolicy.LEAVE);
+            this(patientIds, reason, false, OutsideReferencePolicy.LEAVE, SharedResourcePolicy.DELETE);
         }
 
         /**
@@ -81,7 +85,7 @@ public final class PurgeRequestParser {
          * @return the request
          */
         public PurgeRequest toRequest(String requestedBy) {
-            return new PurgeRequest(patientIds, requestedBy, reason, outsideReferences);
+            return new PurgeRequest(patientIds, requestedBy, reason, outsideReferences, sharedResources);
         }
     }
 
@@ -161,7 +165,7 @@ public final class PurgeRequestParser {
      */
     public KickOff parseSinglePatient(String body) {
         if (body == null || body.isBlank()) {
-            return new KickOff(List.of(), null, false, OutsideReferencePolicy.LEAVE);
+            return new KickOff(List.of(), null, false, OutsideReferencePolicy.LEAVE, SharedResourcePolicy.DELETE);
         }
         return parse(body, 1, false);
     }
@@ -175,8 +179,9 @@ public final class PurgeRequestParser {
         String reason = null;
         Boolean dryRun = null;
         OutsideReferencePolicy outside = null;
+        SharedResourcePolicy shared = null;
         String supported = (withPatients ? "'" + PATIENT_ID + "', " : "") + "'" + REASON + "', '" + DRY_RUN
-                + "' and '" + OUTSIDE_REFERENCES + "' are";
+                + "', '" + OUTSIDE_REFERENCES + "' and '" + SHARED_RESOURCES + "' are";
         for (int i = 0; i < list.size(); i++) {
             ParametersParameterComponent p = list.get(i);
             String at = "Parameters.parameter[" + i + "]";
@@ -193,6 +198,11 @@ public final class PurgeRequestParser {
                     issues.add(Issue.error("value", "'" + OUTSIDE_REFERENCES + "' is given more than once", at));
                 }
                 outside = policyOf(p, at, issues);
+            } else if (SHARED_RESOURCES.equals(name)) {
+                if (shared != null) {
+                    issues.add(Issue.error("value", "'" + SHARED_RESOURCES + "' is given more than once", at));
+                }
+                shared = sharedPolicyOf(p, at, issues);
             } else if (DRY_RUN.equals(name)) {
                 if (dryRun != null) {
                     issues.add(Issue.error("value", "'" + DRY_RUN + "' is given more than once", at));
@@ -227,7 +237,8 @@ public final class PurgeRequestParser {
             throw new InvalidRequestException(400, issues);
         }
         return new KickOff(List.copyOf(ids.keySet()), reason, Boolean.TRUE.equals(dryRun),
-                outside == null ? OutsideReferencePolicy.LEAVE : outside);
+                outside == null ? OutsideReferencePolicy.LEAVE : outside,
+                shared == null ? SharedResourcePolicy.DELETE : shared);
     }
 
     private static OutsideReferencePolicy policyOf(ParametersParameterComponent p, String at, List<Issue> issues) {
@@ -239,6 +250,18 @@ public final class PurgeRequestParser {
                     + "'remove-references', was '"
                     + echo(String.valueOf(code)) + "'", at + ".value"));
             return OutsideReferencePolicy.LEAVE;
+        }
+    }
+
+    private static SharedResourcePolicy sharedPolicyOf(ParametersParameterComponent p, String at,
+                                                       List<Issue> issues) {
+        String code = p.getValue() instanceof org.hl7.fhir.r4.model.PrimitiveType<?> v ? v.getValueAsString() : null;
+        try {
+            return SharedResourcePolicy.ofCode(code);
+        } catch (IllegalArgumentException e) {
+            issues.add(Issue.error("value", "'" + SHARED_RESOURCES + "' must be the code 'delete' or 'keep', was '"
+                    + echo(String.valueOf(code)) + "'", at + ".value"));
+            return SharedResourcePolicy.DELETE;
         }
     }
 

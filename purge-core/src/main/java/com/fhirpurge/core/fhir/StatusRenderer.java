@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 
 /**
@@ -24,8 +25,10 @@ import org.hl7.fhir.r4.model.StringType;
  * {@code patientId} (valueId), {@code updatedAt} (valueDateTime, UTC, millisecond precision, e.g.
  * {@code 2024-07-03T14:46:45.107Z}), {@code status} (valueCode: new, processing, completed, error, cancelled), then
  * {@code totalResourcesCount} and {@code purgedResourcesCount} (valueInteger) only once the total is known, then,
- * for an {@code error} status with a reason, {@code errorMessage} (valueString; our addition to the format). Counts
- * above {@link Integer#MAX_VALUE} are written as {@link Integer#MAX_VALUE}.
+ * for an {@code error} status with a reason, {@code errorMessage} (valueString; our addition to the format), and,
+ * only when the shared-resource policy {@code keep} kept members, {@code keptSharedResourcesCount} (valueInteger) and
+ * one {@code keptSharedResource} (valueReference) per listed member (also our addition). Counts above
+ * {@link Integer#MAX_VALUE} are written as {@link Integer#MAX_VALUE}.
  *
  * <p>Thread-safe after construction (a new HAPI parser is created per call).
  */
@@ -78,6 +81,13 @@ public final class StatusRenderer {
             }
             if (status.state() == TaskState.ERROR && status.errorReason() != null) {
                 result.addPart().setName("errorMessage").setValue(new StringType(status.errorReason()));
+            }
+            if (status.keptSharedCount() > 0) {
+                // Only under the shared-resource policy "keep": the seed's format is unchanged otherwise.
+                result.addPart().setName("keptSharedResourcesCount")
+                        .setValue(new IntegerType(clamp(status.keptSharedCount())));
+                status.keptShared().forEach(k -> result.addPart().setName("keptSharedResource")
+                        .setValue(new Reference(k.toString())));
             }
         }
         return parameters;

@@ -175,7 +175,7 @@ public final class PurgeHttpBinding {
         return kickOff(request, () -> {
             PurgeRequestParser.KickOff body = parser.parseSinglePatient(request.body());
             return new PurgeRequestParser.KickOff(List.of(PurgeRequestParser.validatePatientId(rawId)),
-                    body.reason(), body.dryRun(), body.outsideReferences());
+                    body.reason(), body.dryRun(), body.outsideReferences(), body.sharedResources());
         });
     }
 

@@ -3,6 +3,7 @@ package com.fhirpurge.core.internal;
 import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.InvalidRequestException;
 import com.fhirpurge.core.OutsideReferencePolicy;
+import com.fhirpurge.core.SharedResourcePolicy;
 import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeStorage;
 import com.fhirpurge.core.fhir.BulkDeleteRequestParser;
@@ -226,7 +227,7 @@ public final class Engine implements AutoCloseable {
         for (PatientGroupRun.Continuation c : goOn) {
             runTask(c.task(), c.errorReason() != null ? failing(c.task(), c.from(), c.errorReason())
                     : new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts, config.batchSize(),
-                            () -> running, OutsideReferencePolicy.LEAVE));
+                            () -> running, OutsideReferencePolicy.LEAVE, SharedResourcePolicy.DELETE));
         }
     }
 
@@ -237,7 +238,13 @@ public final class Engine implements AutoCloseable {
     private boolean groupable(TaskRecord task) {
         return task.progress().equals(TaskProgress.INITIAL) && !task.cancelRequested()
                 && findJob(task.jobId()).map(j -> j.kind() == JobKind.PATIENT_PURGE
-                        && policyOf(j) == OutsideReferencePolicy.LEAVE).orElse(false);
+                        && policyOf(j) == OutsideReferencePolicy.LEAVE
+                        && sharedPolicyOf(j) == SharedResourcePolicy.DELETE).orElse(false);
+    }
+
+    private static SharedResourcePolicy sharedPolicyOf(JobRecord job) {
+        String code = job.parameters().get(JobParameters.SHARED_RESOURCES);
+        return code == null ? SharedResourcePolicy.DELETE : SharedResourcePolicy.ofCode(code);
     }
 
     private static OutsideReferencePolicy policyOf(JobRecord job) {
@@ -325,7 +332,7 @@ public final class Engine implements AutoCloseable {
         }
         if (job.get().kind() == JobKind.PATIENT_PURGE) {
             return new PatientPurgeRun(task, task.claimed().progress(), config.compartment(), parts,
-                    config.batchSize(), () -> running, policyOf(job.get()));
+                    config.batchSize(), () -> running, policyOf(job.get()), sharedPolicyOf(job.get()));
         }
         if (storage.searcher() == null) {
             return failing(task, "This node's storage has no ResourceSearcher, so it cannot run a bulk delete");

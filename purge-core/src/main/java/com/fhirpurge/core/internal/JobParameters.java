@@ -7,6 +7,8 @@ public final class JobParameters {
     public static final String REASON = "reason";
     /** The outside-reference policy's code, when not the default. */
     public static final String OUTSIDE_REFERENCES = "outsideReferences";
+    /** The shared-resource policy's code, when not the default. */
+    public static final String SHARED_RESOURCES = "sharedResources";
 
     private JobParameters() {
     }

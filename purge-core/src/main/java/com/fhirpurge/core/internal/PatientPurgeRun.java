@@ -2,6 +2,7 @@ package com.fhirpurge.core.internal;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.OutsideReferencePolicy;
+import com.fhirpurge.core.SharedResourcePolicy;
 import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.EraseMode;
@@ -58,16 +59,22 @@ final class PatientPurgeRun extends TaskRun {
     private final int batchSize;
     private final BooleanSupplier running;
     private final OutsideReferencePolicy outsideReferences;
+    private final SharedResourcePolicy sharedResources;
     private CompartmentInspector inspector;
+    /** The members this pass keeps (shared-resource policy {@code keep}): the first ones, and how many. */
+    private final List<ResourceKey> keptInPass = new ArrayList<>();
+    private long keptInPassCount;
 
     /**
      * A run that starts from {@code from}, the progress the task was claimed with or one a group handed back.
      */
     PatientPurgeRun(ActiveTask task, TaskProgress from, CompartmentDefinition compartment, EngineParts parts,
-                    int batchSize, BooleanSupplier running, OutsideReferencePolicy outsideReferences) {
+                    int batchSize, BooleanSupplier running, OutsideReferencePolicy outsideReferences,
+                    SharedResourcePolicy sharedResources) {
         super(task, parts);
         this.progress = from;
         this.outsideReferences = outsideReferences;
+        this.sharedResources = sharedResources;
         this.scope = new CompartmentScope(compartment, task.claimed().target());
         this.batchSize = batchSize;
         this.running = running;
@@ -129,22 +136,23 @@ final class PatientPurgeRun extends TaskRun {
                     count();
                 }
             }
-            if (page.items().isEmpty() && passEnds && !foundInPass) {
-                break; // a whole pass found nothing: done, no checkpoint needed
+            List<ResourceKey> erasable = erasableOf(page.items());
+            if (erasable.isEmpty() && passEnds && !foundInPass) {
+                break; // a whole pass found nothing to erase: done, no checkpoint needed
             }
-            foundInPass |= !page.items().isEmpty();
+            foundInPass |= !erasable.isEmpty();
             progress = new TaskProgress(progress.totalCount(), progress.erasedByType(),
-                    passEnds ? null : page.nextPageToken(), progress.pass(), page.items(), progress.erasedDigest());
+                    passEnds ? null : page.nextPageToken(), progress.pass(), erasable, progress.erasedDigest());
             if (checkpoint() == TaskControl.CANCEL_REQUESTED || task.cancelRequested()) {
                 progress = withErased(progress, List.of());
                 finish(TaskState.CANCELLED, null);
                 return;
             }
-            if (outsideReferences == OutsideReferencePolicy.REMOVE_REFERENCES && !page.items().isEmpty()) {
-                removeOutsideReferences(page.items());
+            if (outsideReferences == OutsideReferencePolicy.REMOVE_REFERENCES && !erasable.isEmpty()) {
+                removeOutsideReferences(erasable);
             }
-            if (!page.items().isEmpty()) {
-                VerifiedErase.Outcome erased = VerifiedErase.run(parts, task.jobId(), page.items());
+            if (!erasable.isEmpty()) {
+                VerifiedErase.Outcome erased = VerifiedErase.run(parts, task.jobId(), erasable);
                 notifyListeners(EraseMode.HARD_DELETE, erased.erased());
                 progress = withErased(progress, erased.erased());
                 if (!erased.residue().isEmpty()) {
@@ -153,7 +161,7 @@ final class PatientPurgeRun extends TaskRun {
                     finish(TaskState.ERROR, reason);
                     return;
                 }
-                parts.throttle().acquire(page.items().size());
+                parts.throttle().acquire(erasable.size());
             }
             if (passEnds) {
                 if (!foundInPass) {
@@ -162,13 +170,49 @@ final class PatientPurgeRun extends TaskRun {
                 progress = new TaskProgress(progress.totalCount(), progress.erasedByType(), null,
                         progress.pass() + 1, List.of(), progress.erasedDigest());
                 foundInPass = false;
+                keptInPass.clear();
+                keptInPassCount = 0;
             }
         }
         progress = new TaskProgress(progress.erasedCount(), progress.erasedByType(), null, progress.pass(), List.of(),
-                progress.erasedDigest());
+                progress.erasedDigest(), keptInPassCount, keptInPass);
         finish(TaskState.COMPLETED, null);
         LOG.info("job {}: patient {} completed, {} resources purged in {} passes", task.jobId(), scope.ownerId(),
                 progress.erasedCount(), progress.pass());
+    }
+
+    /**
+     * The members of a page this purge erases: all of them, or under the shared-resource policy {@code keep} those in
+     * no other patient's compartment; the others are noted as kept in this pass. The pass that finds nothing else to
+     * erase lists exactly the members kept.
+     */
+    private List<ResourceKey> erasableOf(List<ResourceKey> items) throws InterruptedException {
+        if (sharedResources != SharedResourcePolicy.KEEP_SHARED || items.isEmpty()) {
+            return items;
+        }
+        CompartmentInspector inspector = inspector();
+        List<ResourceKey> erasable = new ArrayList<>(items.size());
+        for (ResourceKey k : items) {
+            boolean shared = !parts.retrier().call(task.jobId(), "read member", () -> inspector.otherOwners(k))
+                    .isEmpty();
+            if (!shared) {
+                erasable.add(k);
+            } else {
+                keptInPassCount++;
+                if (keptInPass.size() < TaskProgress.KEPT_LISTED) {
+                    keptInPass.add(k);
+                }
+            }
+        }
+        return erasable;
+    }
+
+    private CompartmentInspector inspector() {
+        if (inspector == null) {
+            inspector = new CompartmentInspector(parts.finder(), parts.reader(), scope.definition(),
+                    parts.extractor(), scope.ownerId(), batchSize);
+        }
+        return inspector;
     }
 
     /**
@@ -176,8 +220,7 @@ final class PatientPurgeRun extends TaskRun {
      * erases nothing; the error reason when anything outside references into it, else {@code null}.
      */
     private String outsideReferencesReason() throws InterruptedException {
-        CompartmentInspector inspector = new CompartmentInspector(parts.finder(), parts.reader(), scope.definition(),
-                parts.extractor(), scope.ownerId(), batchSize);
+        CompartmentInspector inspector = inspector();
         List<IndexedReference> named = new ArrayList<>();
         long found = 0;
         String cursor = null;
@@ -186,8 +229,9 @@ final class PatientPurgeRun extends TaskRun {
             String from = cursor;
             ResourcePage page = parts.retrier().call(task.jobId(), "find members",
                     () -> parts.finder().findMembers(scope, from, batchSize));
+            List<ResourceKey> erasable = erasableOf(page.items());
             List<IndexedReference> outside = parts.retrier().call(task.jobId(), "find referrers",
-                    () -> inspector.outsideReferences(page.items()));
+                    () -> inspector.outsideReferences(erasable));
             found += outside.size();
             for (IndexedReference r : outside) {
                 if (named.size() < VerifiedErase.NAMED) {
@@ -196,6 +240,8 @@ final class PatientPurgeRun extends TaskRun {
             }
             cursor = page.nextPageToken();
         } while (cursor != null);
+        keptInPass.clear();
+        keptInPassCount = 0;
         if (found == 0) {
             return null;
         }
@@ -212,10 +258,7 @@ final class PatientPurgeRun extends TaskRun {
      * nothing more to do for.
      */
     private void removeOutsideReferences(List<ResourceKey> batch) throws InterruptedException {
-        if (inspector == null) {
-            inspector = new CompartmentInspector(parts.finder(), parts.reader(), scope.definition(),
-                    parts.extractor(), scope.ownerId(), batchSize);
-        }
+        CompartmentInspector inspector = inspector();
         List<IndexedReference> outside = parts.retrier().call(task.jobId(), "find referrers",
                 () -> inspector.outsideReferences(batch));
         if (outside.isEmpty()) {

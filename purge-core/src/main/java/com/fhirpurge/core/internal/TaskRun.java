@@ -85,7 +85,7 @@ abstract class TaskRun {
     final void finish(TaskState state, String reason) throws InterruptedException {
         TaskStateMachine.requireMove(TaskState.PROCESSING, state);
         TaskProgress last = new TaskProgress(progress.totalCount(), progress.erasedByType(), null, progress.pass(),
-                List.of(), progress.erasedDigest());
+                List.of(), progress.erasedDigest(), progress.keptCount(), progress.kept());
         parts.records().ended(task.claimed(), state, last, reason);
         parts.retrier().call(task.jobId(), "finish", () -> {
             parts.jobs().finish(task.taskId(), task.lease(), state, last, reason, parts.clock().instant());

@@ -194,7 +194,7 @@ class PurgeRequestParserTest {
                 () -> PARSER.parseReason(aBodyWith(aPatientId("p2"))));
         assertThat(e.issues()).singleElement().satisfies(i -> {
             assertThat(i.code()).isEqualTo("not-supported");
-            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason', '_dryRun' and 'outsideReferences' are supported");
+            assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason', '_dryRun', 'outsideReferences' and 'sharedResources' are supported");
         });
     }
 

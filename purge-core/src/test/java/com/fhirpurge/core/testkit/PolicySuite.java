@@ -12,6 +12,7 @@ import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeJobStatus;
 import com.fhirpurge.core.PurgeRequest;
 import com.fhirpurge.core.PurgeService;
+import com.fhirpurge.core.SharedResourcePolicy;
 import com.fhirpurge.core.fhir.PatientCompartment;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.spi.IndexedReference;
@@ -209,6 +210,28 @@ public abstract class PolicySuite {
         assertThat(store.storage().finder().findReferrers(List.of(ResourceKey.of("Observation", "o1"),
                 ResourceKey.of("Encounter", "e1")), 10)).as("no dangling reference rows").isEmpty();
         assertThat(read(ResourceKey.of("Observation", "o-p3")).orElseThrow().json()).contains("Patient/p3");
+    }
+
+    @Test
+    void withPolicyKeepSharedTheSharedMembersStayAndAreListedAndTheRestIsErased() throws Exception {
+        writeSharedAndReferencedFixtures();
+        PurgeService purge = service().start();
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("p1")
+                .withSharedResources(SharedResourcePolicy.KEEP_SHARED)), Duration.ofSeconds(30));
+
+        PatientStatus p1 = done.patients().get(0);
+        assertThat(p1.state()).isEqualTo(TaskState.COMPLETED);
+        List<ResourceKey> shared = List.of(ResourceKey.of("Group", "g1"), ResourceKey.of("Observation", "o-p2"),
+                ResourceKey.of("Patient", "p9"));
+        assertThat(p1.keptSharedCount()).isEqualTo(3);
+        assertThat(p1.keptShared()).containsExactlyInAnyOrderElementsOf(shared);
+        assertThat(p1.purgedByType()).isEqualTo(Map.of("Patient", 1L, "Observation", 2L, "Encounter", 1L));
+        shared.forEach(k -> assertThat(read(k)).as("kept %s", k).isPresent());
+        for (String gone : List.of("Patient/p1", "Observation/o1", "Observation/o2", "Encounter/e1")) {
+            assertThat(read(ResourceKey.parse(gone))).as(gone).isEmpty();
+        }
+        assertThat(read(ResourceKey.of("Patient", "p2"))).isPresent();
     }
 
     @Test

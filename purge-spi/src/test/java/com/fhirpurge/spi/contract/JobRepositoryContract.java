@@ -100,7 +100,8 @@ public abstract class JobRepositoryContract {
     private static TaskProgress someProgress() {
         return new TaskProgress(42L, Map.of("Observation", 10L, "Encounter", 2L), "cursor-\u00fc-1", 2,
                 List.of(ResourceKey.of("Observation", "o'1"), ResourceKey.of("Encounter", "e;1")),
-                ErasureDigest.of(List.of(ResourceKey.of("Observation", "o0"))));
+                ErasureDigest.of(List.of(ResourceKey.of("Observation", "o0"))), 3,
+                List.of(ResourceKey.of("Group", "g'1"), ResourceKey.of("Patient", "p;9")));
     }
 
     @Test
