@@ -804,16 +804,14 @@ class PurgeServiceTest {
 
     // -------------------------------------------------------------------------------------------- verification
 
-    /** An eraser that claims to erase {@code forgotten} but leaves it in the store, on every call. */
-    private ResourceEraser forgetting(ResourceKey forgotten) {
+    /** An eraser that claims to erase the {@code forgotten} resources but leaves them in the store, on every call. */
+    private ResourceEraser forgetting(java.util.Set<ResourceKey> forgotten) {
         return new ResourceEraser() {
             @Override
             public List<ResourceKey> hardDelete(java.util.Collection<ResourceKey> batch) {
                 List<ResourceKey> erased = new ArrayList<>(store.hardDelete(batch.stream()
-                        .filter(k -> !k.equals(forgotten)).toList()));
-                if (batch.contains(forgotten)) {
-                    erased.add(forgotten);
-                }
+                        .filter(k -> !forgotten.contains(k)).toList()));
+                batch.stream().filter(forgotten::contains).forEach(erased::add);
                 return erased;
             }
 
@@ -836,24 +834,7 @@ class PurgeServiceTest {
         aPatientWith("fine", 4);
         ResourceKey stuckBig = big.get(9);
         ResourceKey stuckSmall = small.get(2);
-        ResourceEraser twoForgotten = forgetting(stuckSmall);
-        ResourceEraser eraser = new ResourceEraser() {
-            @Override
-            public List<ResourceKey> hardDelete(java.util.Collection<ResourceKey> batch) {
-                return batch.contains(stuckBig) ? forgetting(stuckBig).hardDelete(batch)
-                        : twoForgotten.hardDelete(batch);
-            }
-
-            @Override
-            public List<ResourceKey> softDelete(java.util.Collection<ResourceKey> batch, Instant at) {
-                return store.softDelete(batch, at);
-            }
-
-            @Override
-            public List<ResourceKey> purgeHistory(java.util.Collection<ResourceKey> batch) {
-                return store.purgeHistory(batch);
-            }
-        };
+        ResourceEraser eraser = forgetting(java.util.Set.of(stuckBig, stuckSmall));
         PurgeService purge = started(eraser, config("a").workers(1).build());
 
         PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(PurgeRequest.of("big", "small",

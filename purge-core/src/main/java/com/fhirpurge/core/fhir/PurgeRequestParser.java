@@ -242,26 +242,26 @@ public final class PurgeRequestParser {
     }
 
     private static OutsideReferencePolicy policyOf(ParametersParameterComponent p, String at, List<Issue> issues) {
-        String code = p.getValue() instanceof org.hl7.fhir.r4.model.PrimitiveType<?> v ? v.getValueAsString() : null;
-        try {
-            return OutsideReferencePolicy.ofCode(code);
-        } catch (IllegalArgumentException e) {
-            issues.add(Issue.error("value", "'" + OUTSIDE_REFERENCES + "' must be the code 'leave', 'fail' or "
-                    + "'remove-references', was '"
-                    + echo(String.valueOf(code)) + "'", at + ".value"));
-            return OutsideReferencePolicy.LEAVE;
-        }
+        return codeOf(p, at, issues, OUTSIDE_REFERENCES, "'leave', 'fail' or 'remove-references'",
+                OutsideReferencePolicy::ofCode, OutsideReferencePolicy.LEAVE);
     }
 
     private static SharedResourcePolicy sharedPolicyOf(ParametersParameterComponent p, String at,
                                                        List<Issue> issues) {
+        return codeOf(p, at, issues, SHARED_RESOURCES, "'delete' or 'keep'", SharedResourcePolicy::ofCode,
+                SharedResourcePolicy.DELETE);
+    }
+
+    /** A policy given as a code ({@code valueCode} or {@code valueString}); an unknown one is a {@code value} issue. */
+    private static <T> T codeOf(ParametersParameterComponent p, String at, List<Issue> issues, String name,
+                                String allowed, java.util.function.Function<String, T> ofCode, T fallback) {
         String code = p.getValue() instanceof org.hl7.fhir.r4.model.PrimitiveType<?> v ? v.getValueAsString() : null;
         try {
-            return SharedResourcePolicy.ofCode(code);
+            return ofCode.apply(code);
         } catch (IllegalArgumentException e) {
-            issues.add(Issue.error("value", "'" + SHARED_RESOURCES + "' must be the code 'delete' or 'keep', was '"
+            issues.add(Issue.error("value", "'" + name + "' must be the code " + allowed + ", was '"
                     + echo(String.valueOf(code)) + "'", at + ".value"));
-            return SharedResourcePolicy.DELETE;
+            return fallback;
         }
     }
 
