@@ -9,9 +9,7 @@ import com.fhirpurge.core.internal.Engine;
 import com.fhirpurge.core.internal.JobIds;
 import com.fhirpurge.core.internal.JobParameters;
 import com.fhirpurge.core.internal.TaskStateMachine;
-import com.fhirpurge.spi.CompartmentDefinition;
 import com.fhirpurge.spi.EraseMode;
-import com.fhirpurge.spi.IndexedReference;
 import com.fhirpurge.spi.JobKind;
 import com.fhirpurge.spi.JobRecord;
 import com.fhirpurge.spi.ResourceWrite;
@@ -323,17 +321,7 @@ public final class PurgeService implements AutoCloseable {
      * @return the purge the write would run into, empty when it runs into none
      */
     public Optional<PurgeInProgress> purgeInProgressFor(ResourceWrite write) {
-        CompartmentDefinition compartment = config.compartment();
-        Set<String> owners = new LinkedHashSet<>();
-        if (write.key().type().equals(compartment.code())) {
-            owners.add(write.key().id());
-        }
-        for (IndexedReference r : write.references()) {
-            if (r.target().type().equals(compartment.code())
-                    && compartment.isMemberParam(write.key().type(), r.paramName())) {
-                owners.add(r.target().id());
-            }
-        }
+        Set<String> owners = config.compartment().ownersOf(write.key(), write.references());
         for (String owner : owners) {
             Optional<PurgeInProgress> running = purgeInProgress(owner);
             if (running.isPresent()) {

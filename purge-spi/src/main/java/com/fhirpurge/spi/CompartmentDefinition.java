@@ -1,9 +1,12 @@
 package com.fhirpurge.spi;
 
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -83,5 +86,26 @@ public record CompartmentDefinition(String code, SortedMap<String, List<Compartm
             }
         }
         return false;
+    }
+
+    /**
+     * The owners of the compartments a resource is in, by the membership rule: the resource itself when it is of the
+     * compartment's type, then every owner it references through a member parameter of its type.
+     *
+     * @param resource   the resource
+     * @param references the reference index rows of its current version
+     * @return the owner ids, each once, in that order
+     */
+    public Set<String> ownersOf(ResourceKey resource, Collection<IndexedReference> references) {
+        Set<String> owners = new LinkedHashSet<>();
+        if (resource.type().equals(code)) {
+            owners.add(resource.id());
+        }
+        for (IndexedReference r : references) {
+            if (r.target().type().equals(code) && isMemberParam(resource.type(), r.paramName())) {
+                owners.add(r.target().id());
+            }
+        }
+        return owners;
     }
 }

@@ -92,18 +92,10 @@ final class CompartmentInspector {
         return rows;
     }
 
-    /** The patients other than the owner whose compartments also hold {@code member}. */
+    /** The patients other than the owner whose compartments also hold {@code member}, in id order. */
     List<String> otherOwners(ResourceKey member) {
-        Set<String> others = new TreeSet<>();
-        if (member.type().equals(compartment.code()) && !member.id().equals(ownerId)) {
-            others.add(member.id());
-        }
-        for (IndexedReference r : referencesOf(member)) {
-            if (r.target().type().equals(compartment.code()) && !r.target().id().equals(ownerId)
-                    && compartment.isMemberParam(member.type(), r.paramName())) {
-                others.add(r.target().id());
-            }
-        }
+        Set<String> others = new TreeSet<>(compartment.ownersOf(member, referencesOf(member)));
+        others.remove(ownerId);
         return List.copyOf(others);
     }
 
@@ -116,8 +108,7 @@ final class CompartmentInspector {
         if (known != null) {
             return known;
         }
-        boolean member = referencesOf(key).stream().anyMatch(r -> r.target().type().equals(compartment.code())
-                && r.target().id().equals(ownerId) && compartment.isMemberParam(key.type(), r.paramName()));
+        boolean member = compartment.ownersOf(key, referencesOf(key)).contains(ownerId);
         if (memberCache.size() >= CACHE) {
             memberCache.clear();
         }
