@@ -89,7 +89,7 @@ final class PatientPurgeRun extends TaskRun {
     void work() throws InterruptedException {
         if (!progress.pending().isEmpty()) {
             List<ResourceKey> pending = progress.pending();
-            List<ResourceKey> gone = settle(pending);
+            List<ResourceKey> gone = VerifiedErase.gone(parts, task.jobId(), pending);
             LOG.info("job {}: patient {} resumes; {} of the {} resources of the interrupted batch were erased",
                     task.jobId(), scope.ownerId(), gone.size(), pending.size());
             notifyListeners(EraseMode.HARD_DELETE, gone);
@@ -290,12 +290,5 @@ final class PatientPurgeRun extends TaskRun {
         long total = parts.retrier().call(task.jobId(), "count", () -> parts.finder().countMembers(scope));
         progress = new TaskProgress(total, progress.erasedByType(), progress.cursor(), progress.pass(), List.of(),
                 progress.erasedDigest());
-    }
-
-    /** The keys of a batch the store no longer holds anything of. */
-    private List<ResourceKey> settle(List<ResourceKey> batch) throws InterruptedException {
-        Set<ResourceKey> existing = new HashSet<>(parts.retrier().call(task.jobId(), "find existing",
-                () -> parts.finder().findExisting(batch)));
-        return batch.stream().filter(k -> !existing.contains(k)).toList();
     }
 }

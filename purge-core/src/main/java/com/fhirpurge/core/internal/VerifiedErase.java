@@ -1,9 +1,8 @@
 package com.fhirpurge.core.internal;
 
 import com.fhirpurge.spi.ResourceKey;
-import java.util.ArrayList;
+import com.fhirpurge.spi.ResourceKeys;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,22 +44,15 @@ final class VerifiedErase {
      * @throws InterruptedException when interrupted
      */
     static Outcome run(EngineParts parts, String jobId, List<ResourceKey> batch) throws InterruptedException {
-        Set<ResourceKey> erased = new LinkedHashSet<>(erase(parts, jobId, batch));
-        List<ResourceKey> left = existing(parts, jobId, batch);
+        Set<ResourceKey> erased = new HashSet<>();
+        List<ResourceKey> left = eraseAndCheck(parts, jobId, batch, erased);
         if (!left.isEmpty()) {
             LOG.warn("job {}: {} resources still have rows right after their erase, e.g. {}; erasing them again",
                     jobId, left.size(), left.get(0));
-            erased.addAll(erase(parts, jobId, left));
-            left = existing(parts, jobId, left);
+            left = eraseAndCheck(parts, jobId, left, erased);
         }
         left.forEach(erased::remove);
-        List<ResourceKey> inOrder = new ArrayList<>(erased.size());
-        for (ResourceKey k : batch) {
-            if (erased.contains(k)) {
-                inOrder.add(k);
-            }
-        }
-        return new Outcome(inOrder, left);
+        return new Outcome(ResourceKeys.inBatchOrder(batch, erased), left);
     }
 
     /** The error reason for residue. */
@@ -71,20 +63,46 @@ final class VerifiedErase {
                 + String.join(", ", named) + (residue.size() > NAMED ? ", ..." : "");
     }
 
-    /** Erases a batch; if that took more than one attempt, settles it by what is gone. */
-    private static List<ResourceKey> erase(EngineParts parts, String jobId, List<ResourceKey> batch)
-            throws InterruptedException {
+    /**
+     * Erases a batch and reads what the store still holds of it, adding the erased keys to {@code erased}. When the
+     * erase took more than one attempt, an earlier attempt may have committed before its error, so what the store no
+     * longer holds counts as erased: the same read settles it.
+     *
+     * @return the keys of the batch the store still holds rows of
+     */
+    private static List<ResourceKey> eraseAndCheck(EngineParts parts, String jobId, List<ResourceKey> batch,
+                                                   Set<ResourceKey> erased) throws InterruptedException {
         AtomicInteger attempts = new AtomicInteger();
-        List<ResourceKey> erased = parts.retrier().call(jobId, "hard delete", () -> {
+        List<ResourceKey> hit = parts.retrier().call(jobId, "hard delete", () -> {
             attempts.incrementAndGet();
             return parts.eraser().hardDelete(batch);
         });
+        List<ResourceKey> left = existing(parts, jobId, batch);
         if (attempts.get() == 1) {
-            return erased;
+            erased.addAll(hit);
+        } else {
+            erased.addAll(goneOf(batch, left));
         }
-        // An earlier attempt may have committed before its error: what the store no longer holds is gone.
-        Set<ResourceKey> existing = new HashSet<>(existing(parts, jobId, batch));
-        return batch.stream().filter(k -> !existing.contains(k)).toList();
+        return left;
+    }
+
+    /**
+     * The keys of a batch the store no longer holds anything of: how an interrupted or retried batch is settled.
+     *
+     * @param parts the engine's parts
+     * @param jobId for the log
+     * @param batch the batch
+     * @return the keys gone, in batch order
+     * @throws InterruptedException when interrupted
+     */
+    static List<ResourceKey> gone(EngineParts parts, String jobId, List<ResourceKey> batch)
+            throws InterruptedException {
+        return goneOf(batch, existing(parts, jobId, batch));
+    }
+
+    private static List<ResourceKey> goneOf(List<ResourceKey> batch, List<ResourceKey> existing) {
+        Set<ResourceKey> held = new HashSet<>(existing);
+        return batch.stream().filter(k -> !held.contains(k)).toList();
     }
 
     private static List<ResourceKey> existing(EngineParts parts, String jobId, List<ResourceKey> batch)
