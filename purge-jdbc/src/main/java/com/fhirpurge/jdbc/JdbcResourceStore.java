@@ -11,6 +11,7 @@ import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.Footprint;
 import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
+import com.fhirpurge.spi.MemberPages;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
@@ -70,8 +71,6 @@ import javax.sql.DataSource;
 public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader,
         ResourceSearcher {
 
-    private static final String OWNER_DONE = "o";
-    private static final String MEMBER_CURSOR = "m:";
     private static final String SEARCH_CURSOR = "s:";
 
     private final Sql sql;
@@ -139,21 +138,11 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        ResourceKey after = decodeToken(pageToken);
+        ResourceKey after = MemberPages.after(pageToken);
         return sql.read("find compartment members of " + scope.owner(), c -> {
-            List<ResourceKey> items = new ArrayList<>(limit);
-            if (pageToken == null && currentExists(c, scope.owner())) {
-                items.add(scope.owner());
-            }
-            int wanted = limit - items.size();
-            if (wanted == 0) {
-                return new ResourcePage(items, OWNER_DONE);
-            }
-            List<ResourceKey> members = memberPage(c, scope, after, wanted + 1);
-            boolean more = members.size() > wanted;
-            items.addAll(more ? members.subList(0, wanted) : members);
-            String next = more ? MEMBER_CURSOR + items.get(items.size() - 1) : null;
-            return new ResourcePage(items, next);
+            ResourceKey owner = pageToken == null && currentExists(c, scope.owner()) ? scope.owner() : null;
+            int wanted = MemberPages.membersWanted(owner != null, limit);
+            return MemberPages.page(owner, wanted == 0 ? List.of() : memberPage(c, scope, after, wanted + 1), limit);
         });
     }
 
@@ -205,22 +194,13 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             }
             List<ResourcePage> pages = new ArrayList<>(scopes.size());
             for (CompartmentScope scope : scopes) {
-                List<ResourceKey> items = new ArrayList<>(limit);
-                if (existing.contains(scope.ownerId())) {
-                    items.add(scope.owner());
-                }
-                int wanted = limit - items.size();
-                if (wanted == 0) {
-                    pages.add(new ResourcePage(items, OWNER_DONE));
-                    continue;
-                }
+                ResourceKey owner = existing.contains(scope.ownerId()) ? scope.owner() : null;
+                int wanted = MemberPages.membersWanted(owner != null, limit);
                 List<ResourceKey> found = members.getOrDefault(scope.ownerId(), List.of());
-                if (rows.getOrDefault(scope.ownerId(), 0) > limit && found.size() <= wanted) {
+                if (wanted > 0 && rows.getOrDefault(scope.ownerId(), 0) > limit && found.size() <= wanted) {
                     found = memberPage(c, scope, null, wanted + 1); // duplicates hid whether more follow
                 }
-                boolean more = found.size() > wanted;
-                items.addAll(more ? found.subList(0, wanted) : found);
-                pages.add(new ResourcePage(items, more ? MEMBER_CURSOR + items.get(items.size() - 1) : null));
+                pages.add(MemberPages.page(owner, found, limit));
             }
             return pages;
         });
@@ -243,16 +223,6 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             }
         }
         return found;
-    }
-
-    private static ResourceKey decodeToken(String token) {
-        if (token == null || token.equals(OWNER_DONE)) {
-            return null;
-        }
-        if (!token.startsWith(MEMBER_CURSOR)) {
-            throw new IllegalArgumentException("Not a page token of this store: '" + token + "'");
-        }
-        return ResourceKey.parse(token.substring(MEMBER_CURSOR.length()));
     }
 
     /**

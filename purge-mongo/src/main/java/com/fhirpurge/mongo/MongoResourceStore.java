@@ -8,6 +8,7 @@ import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.Footprint;
 import com.fhirpurge.spi.IndexEntry;
 import com.fhirpurge.spi.IndexedReference;
+import com.fhirpurge.spi.MemberPages;
 import com.fhirpurge.spi.ResourceEraser;
 import com.fhirpurge.spi.ResourceFinder;
 import com.fhirpurge.spi.ResourceKey;
@@ -115,8 +116,6 @@ import org.bson.json.JsonParseException;
 public final class MongoResourceStore implements ResourceFinder, ResourceEraser, ResourceWriter, ResourceReader,
         ResourceSearcher {
 
-    private static final String OWNER_DONE = "o";
-    private static final String MEMBER_CURSOR = "m:";
     private static final int CHUNK = 1000;
     private static final int CHAIN_CHUNK = 10_000;
     private static final String SEARCH_CURSOR = "s:";
@@ -283,21 +282,11 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        ResourceKey after = decodeToken(pageToken);
+        ResourceKey after = MemberPages.after(pageToken);
         return MongoCalls.call("find compartment members of " + scope.owner(), () -> {
-            List<ResourceKey> items = new ArrayList<>(limit);
-            if (pageToken == null && currentExists(scope.owner())) {
-                items.add(scope.owner());
-            }
-            int wanted = limit - items.size();
-            if (wanted == 0) {
-                return new ResourcePage(items, OWNER_DONE);
-            }
-            List<ResourceKey> members = memberPage(scope, after, wanted + 1);
-            boolean more = members.size() > wanted;
-            items.addAll(more ? members.subList(0, wanted) : members);
-            String next = more ? MEMBER_CURSOR + items.get(items.size() - 1) : null;
-            return new ResourcePage(items, next);
+            ResourceKey owner = pageToken == null && currentExists(scope.owner()) ? scope.owner() : null;
+            int wanted = MemberPages.membersWanted(owner != null, limit);
+            return MemberPages.page(owner, wanted == 0 ? List.of() : memberPage(scope, after, wanted + 1), limit);
         });
     }
 
@@ -350,19 +339,8 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             List<ResourcePage> pages = new ArrayList<>(scopes.size());
             for (CompartmentScope scope : scopes) {
-                List<ResourceKey> items = new ArrayList<>(limit);
-                if (existing.contains(scope.ownerId())) {
-                    items.add(scope.owner());
-                }
-                int wanted = limit - items.size();
-                if (wanted == 0) {
-                    pages.add(new ResourcePage(items, OWNER_DONE));
-                    continue;
-                }
-                List<ResourceKey> found = members.getOrDefault(scope.ownerId(), List.of());
-                boolean more = found.size() > wanted;
-                items.addAll(more ? found.subList(0, wanted) : found);
-                pages.add(new ResourcePage(items, more ? MEMBER_CURSOR + items.get(items.size() - 1) : null));
+                ResourceKey owner = existing.contains(scope.ownerId()) ? scope.owner() : null;
+                pages.add(MemberPages.page(owner, members.getOrDefault(scope.ownerId(), List.of()), limit));
             }
             return pages;
         });
@@ -442,16 +420,6 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         if (node instanceof Document doc && doc.containsKey(path[at])) {
             collect(doc.get(path[at]), path, at + 1, into);
         }
-    }
-
-    private static ResourceKey decodeToken(String token) {
-        if (token == null || token.equals(OWNER_DONE)) {
-            return null;
-        }
-        if (!token.startsWith(MEMBER_CURSOR)) {
-            throw new IllegalArgumentException("Not a page token of this store: '" + token + "'");
-        }
-        return ResourceKey.parse(token.substring(MEMBER_CURSOR.length()));
     }
 
     /** Up to {@code rows} members after {@code after}: one {@code _id}-ordered query per member type. */
