@@ -284,8 +284,8 @@ public final class PurgeService implements AutoCloseable {
             throw InvalidRequestException.badRequest("not-supported", "A dry run reads the references of stored "
                     + "resources, and this store has no ResourceReader", null);
         }
-        DryRun run = new DryRun(storage.finder(), storage.reader(), config.compartment(), config.localBaseUrls(),
-                config.batchSize());
+        DryRun run = new DryRun(storage.finder(), storage.reader(), config.compartment(),
+                engine.referenceExtractor(), config.batchSize());
         List<DryRunReport.Patient> patients = new ArrayList<>(patientIds.size());
         for (String id : patientIds) {
             patients.add(run.of(id));

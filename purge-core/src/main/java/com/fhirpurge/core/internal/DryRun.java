@@ -1,6 +1,5 @@
 package com.fhirpurge.core.internal;
 
-import ca.uhn.fhir.context.FhirContext;
 import com.fhirpurge.core.DryRunReport;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.spi.CompartmentDefinition;
@@ -34,15 +33,15 @@ public final class DryRun {
      * @param finder        finds members and referrers
      * @param reader        reads members and referrers for their references
      * @param compartment   the compartment a purge erases
-     * @param localBaseUrls the bases under which absolute references are local
+     * @param extractor     reads references as the host indexes them (with its local bases)
      * @param batchSize     the page size
      */
     public DryRun(ResourceFinder finder, ResourceReader reader, CompartmentDefinition compartment,
-                  List<String> localBaseUrls, int batchSize) {
+                  ReferenceExtractor extractor, int batchSize) {
         this.finder = finder;
         this.reader = reader;
         this.compartment = compartment;
-        this.extractor = new ReferenceExtractor(FhirContext.forR4Cached(), localBaseUrls);
+        this.extractor = extractor;
         this.batchSize = batchSize;
     }
 

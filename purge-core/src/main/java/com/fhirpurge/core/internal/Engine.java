@@ -73,6 +73,7 @@ public final class Engine implements AutoCloseable {
     private Thread heartbeat;
     private volatile boolean running;
     private volatile boolean stopped;
+    private volatile ReferenceExtractor extractor;
 
     /**
      * Creates an engine; {@link #start()} starts its threads.
@@ -94,7 +95,27 @@ public final class Engine implements AutoCloseable {
         this.parts = new EngineParts(storage.finder(), storage.eraser(), storage.searcher(), storage.jobs(),
                 storage.listeners(), retrier, throttle, clock,
                 new ErasureRecords(storage.audits(), this::findJob, retrier, clock), storage.reader(),
-                new ReferenceExtractor(FhirContext.forR4Cached(), config.localBaseUrls()), storage.writer());
+                this::referenceExtractor, storage.writer());
+    }
+
+    /**
+     * The extractor that reads references out of stored resources with the configured local bases, for the purge
+     * policies and the dry run. Compiling HAPI's search parameters takes a moment, so it is built on first use and
+     * then shared.
+     *
+     * @return the extractor
+     */
+    public ReferenceExtractor referenceExtractor() {
+        ReferenceExtractor e = extractor;
+        if (e == null) {
+            synchronized (this) {
+                if (extractor == null) {
+                    extractor = new ReferenceExtractor(FhirContext.forR4Cached(), config.localBaseUrls());
+                }
+                e = extractor;
+            }
+        }
+        return e;
     }
 
     /**

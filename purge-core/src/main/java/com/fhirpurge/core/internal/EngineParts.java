@@ -10,6 +10,7 @@ import com.fhirpurge.spi.ResourceSearcher;
 import com.fhirpurge.spi.ResourceWriter;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What every task run works with: the storage roles and the node's shared retry, throttle and clock.
@@ -24,11 +25,17 @@ import java.util.List;
  * @param clock     stamps checkpoints and tombstones
  * @param records   keeps the erasure record of each patient purge
  * @param reader    reads stored resources for the purge policies, {@code null} when the store cannot
- * @param extractor reads references out of stored resources as the host indexes them
+ * @param extractorSource gives the extractor that reads references out of stored resources as the host indexes
+ *                  them; built on first use, since only the purge policies need it
  * @param writer    writes new versions of referrers for the purge policies, {@code null} when the store cannot
  */
 record EngineParts(ResourceFinder finder, ResourceEraser eraser, ResourceSearcher searcher, JobRepository jobs,
                    List<ErasureListener> listeners, Retrier retrier, Throttle throttle, InstantSource clock,
-                   ErasureRecords records, ResourceReader reader, ReferenceExtractor extractor,
+                   ErasureRecords records, ResourceReader reader, Supplier<ReferenceExtractor> extractorSource,
                    ResourceWriter writer) {
+
+    /** The reference extractor, built on first use. */
+    ReferenceExtractor extractor() {
+        return extractorSource.get();
+    }
 }
