@@ -144,18 +144,6 @@ public final class PurgeRequestParser {
     }
 
     /**
-     * Parses the optional body of a single-patient {@code $purge}: none, or a {@code Parameters} with only a
-     * {@code reason}.
-     *
-     * @param body the request body, possibly blank
-     * @return the reason, {@code null} when none
-     * @throws InvalidRequestException (400) for a body that is not such a {@code Parameters}
-     */
-    public String parseReason(String body) {
-        return parseSinglePatient(body).reason();
-    }
-
-    /**
      * Parses the optional body of a single-patient {@code $purge}: none, or a {@code Parameters} with only
      * {@code reason} and {@code _dryRun}.
      *

@@ -132,8 +132,7 @@ abstract class TaskRun {
         }
     }
 
-    /** Why a store call failed, for the task's error reason. */
-    static String reasonOf(RuntimeException e) {
+    private static String reasonOf(RuntimeException e) {
         if (e instanceof StoreException se) {
             return "Store failure" + (se.isTransient() ? " (gave up after retries)" : "")
                     + (se.vendorState() != null ? " [" + se.vendorState() + "]" : "") + ": " + se.getMessage();

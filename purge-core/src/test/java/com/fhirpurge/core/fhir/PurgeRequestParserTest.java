@@ -186,12 +186,12 @@ class PurgeRequestParserTest {
 
     @Test
     void aSinglePatientPurgeTakesNoBodyOrOnlyAReason() {
-        assertThat(PARSER.parseReason(null)).isNull();
-        assertThat(PARSER.parseReason(" ")).isNull();
-        assertThat(PARSER.parseReason(aBodyWith("{\"name\":\"reason\",\"valueString\":\"why\"}")))
+        assertThat(PARSER.parseSinglePatient(null).reason()).isNull();
+        assertThat(PARSER.parseSinglePatient(" ").reason()).isNull();
+        assertThat(PARSER.parseSinglePatient(aBodyWith("{\"name\":\"reason\",\"valueString\":\"why\"}")).reason())
                 .isEqualTo("why");
         InvalidRequestException e = catchThrowableOfType(InvalidRequestException.class,
-                () -> PARSER.parseReason(aBodyWith(aPatientId("p2"))));
+                () -> PARSER.parseSinglePatient(aBodyWith(aPatientId("p2"))));
         assertThat(e.issues()).singleElement().satisfies(i -> {
             assertThat(i.code()).isEqualTo("not-supported");
             assertThat(i.diagnostics()).contains("'patientId'").contains("only 'reason', '_dryRun', 'outsideReferences' and 'sharedResources' are supported");
