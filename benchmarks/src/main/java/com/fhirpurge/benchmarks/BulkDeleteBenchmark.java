@@ -131,8 +131,7 @@ public class BulkDeleteBenchmark {
             default -> { }
         }
         String jobId = service.submitBulkDelete(BulkDeleteRequest.ofType("Observation", query));
-        Completion.await(handle.storage().jobs(), jobId, Duration.ofMinutes(30));
-        BulkDeleteStatus done = service.bulkDeleteStatus(jobId);
+        BulkDeleteStatus done = service.awaitBulkDelete(jobId, Duration.ofMinutes(30));
         if (done.state() != TaskState.COMPLETED || done.deletedCount() != expected) {
             throw new IllegalStateException("Bulk delete ended " + done.state() + " with " + done.deletedCount()
                     + " deleted, expected " + expected);

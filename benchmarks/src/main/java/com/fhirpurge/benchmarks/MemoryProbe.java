@@ -1,13 +1,14 @@
 package com.fhirpurge.benchmarks;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fhirpurge.core.PatientStatus;
 import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeRequest;
 import com.fhirpurge.core.PurgeService;
 import com.fhirpurge.core.demo.SyntheticPatients;
 import com.fhirpurge.core.fhir.ReferenceExtractor;
 import com.fhirpurge.spi.ResourceWrite;
-import com.fhirpurge.spi.TaskRecord;
+
 import com.fhirpurge.spi.TaskState;
 import java.io.BufferedReader;
 import java.io.File;
@@ -127,10 +128,10 @@ public final class MemoryProbe {
                     .nodeId("memory").batchSize(500).workers(2).compartment(Workload.COMPARTMENT).build()).build()
                     .start()) {
                 String jobId = service.submitPatientPurge(PurgeRequest.of("big"));
-                for (TaskRecord t : Completion.await(handle.storage().jobs(), jobId, Duration.ofHours(1))) {
-                    if (t.state() != TaskState.COMPLETED || t.progress().erasedCount() != resources) {
-                        throw new IllegalStateException("purge ended " + t.state() + " after "
-                                + t.progress().erasedCount() + " of " + resources + " resources");
+                for (PatientStatus p : service.awaitTermination(jobId, Duration.ofHours(1)).patients()) {
+                    if (p.state() != TaskState.COMPLETED || p.purgedResourcesCount() != resources) {
+                        throw new IllegalStateException("purge ended " + p.state() + " after "
+                                + p.purgedResourcesCount() + " of " + resources + " resources");
                     }
                 }
             }

@@ -1,12 +1,12 @@
 package com.fhirpurge.benchmarks;
 
+import com.fhirpurge.core.PatientStatus;
 import com.fhirpurge.core.PurgeConfig;
 import com.fhirpurge.core.PurgeRequest;
 import com.fhirpurge.core.PurgeService;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.ResourceKey;
 import com.fhirpurge.spi.ResourcePage;
-import com.fhirpurge.spi.TaskRecord;
 import com.fhirpurge.spi.TaskState;
 import java.time.Duration;
 import java.util.List;
@@ -106,10 +106,10 @@ public class PurgeBenchmark {
     @Benchmark
     public void engine() throws InterruptedException {
         String jobId = service.submitPatientPurge(new PurgeRequest(workload.patientIds(), "bench"));
-        for (TaskRecord t : Completion.await(handle.storage().jobs(), jobId, Duration.ofMinutes(30))) {
-            if (t.state() != TaskState.COMPLETED) {
-                throw new IllegalStateException("Patient " + t.target() + " ended " + t.state() + ": "
-                        + t.errorReason());
+        for (PatientStatus p : service.awaitTermination(jobId, Duration.ofMinutes(30)).patients()) {
+            if (p.state() != TaskState.COMPLETED) {
+                throw new IllegalStateException("Patient " + p.patientId() + " ended " + p.state() + ": "
+                        + p.errorReason());
             }
         }
     }

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -381,16 +382,37 @@ public final class PurgeService implements AutoCloseable {
         return await(jobId, timeout, this::status);
     }
 
-    private static <S extends JobStatus> S await(String jobId, Duration timeout,
-                                                 java.util.function.Function<String, S> read)
+    /**
+     * Reads a job's status until it is final: again soon after a run ends on this node (so a job this node's workers
+     * finish is seen at once, without polling the store), and at least every 10 ms doubling to 250 ms for jobs other
+     * nodes work on. Reads are spaced by four times what the last one took, so a job of many patients ending one by
+     * one costs its reader at most a fifth of a thread.
+     */
+    private <S extends JobStatus> S await(String jobId, Duration timeout, java.util.function.Function<String, S> read)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pauseMillis = 10;
+        long seen = engine.runsEnded();
+        long start = System.nanoTime();
         S status = read.apply(jobId);
-        while (!status.isFinished() && System.nanoTime() < deadline) {
-            Thread.sleep(pauseMillis);
-            pauseMillis = Math.min(250, pauseMillis * 2);
+        long readNanos = System.nanoTime() - start;
+        while (!status.isFinished()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            engine.awaitRunEnd(seen, Duration.ofNanos(Math.min(left, Duration.ofMillis(pauseMillis).toNanos())));
+            if (engine.runsEnded() != seen) {
+                pauseMillis = 10;
+                long spacing = 4 * readNanos - (System.nanoTime() - start - readNanos);
+                TimeUnit.NANOSECONDS.sleep(Math.min(spacing, deadline - System.nanoTime()));
+            } else {
+                pauseMillis = Math.min(250, pauseMillis * 2);
+            }
+            seen = engine.runsEnded();
+            start = System.nanoTime();
             status = read.apply(jobId);
+            readNanos = System.nanoTime() - start;
         }
         return status;
     }

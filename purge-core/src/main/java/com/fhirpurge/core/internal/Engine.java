@@ -68,6 +68,8 @@ public final class Engine implements AutoCloseable {
     private final Map<String, BulkDeleteRequestParser.Parsed> parsedCache = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
+    private final Condition runEnded = lock.newCondition();
+    private long runsEnded;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
     private Thread heartbeat;
@@ -145,6 +147,53 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How many runs (a task alone, or a group of patients) have ended on this node: a number to hand to
+     * {@link #awaitRunEnd}.
+     *
+     * @return a count that only grows
+     */
+    public long runsEnded() {
+        lock.lock();
+        try {
+            return runsEnded;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until a run ends on this node after {@code seen} had ended, or up to {@code duration}. A caller waiting
+     * for a job reads {@link #runsEnded()} before it reads the job's state, so no end slips between the two, and
+     * reads the state again when this returns: a job finished by this node's workers is seen at once, a job finished
+     * elsewhere when the wait runs out.
+     *
+     * @param seen     what {@link #runsEnded()} returned before the caller's last read
+     * @param duration the longest wait
+     * @throws InterruptedException when interrupted
+     */
+    public void awaitRunEnd(long seen, Duration duration) throws InterruptedException {
+        long nanos = duration.toNanos();
+        lock.lock();
+        try {
+            while (runsEnded == seen && nanos > 0) {
+                nanos = runEnded.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runEnded() {
+        lock.lock();
+        try {
+            runsEnded++;
+            runEnded.signalAll();
         } finally {
             lock.unlock();
         }
@@ -245,6 +294,7 @@ public final class Engine implements AutoCloseable {
             members.forEach(m -> active.remove(m.task().taskId(), m.task()));
             return;
         }
+        runEnded();
         for (PatientGroupRun.Continuation c : goOn) {
             runTask(c.task(), c.errorReason() != null ? failing(c.task(), c.from(), c.errorReason())
                     : new PatientPurgeRun(c.task(), c.from(), config.compartment(), parts, config.batchSize(),
@@ -341,6 +391,7 @@ public final class Engine implements AutoCloseable {
                     task.jobId(), task.taskId(), e);
         } finally {
             active.remove(task.taskId(), task);
+            runEnded();
         }
     }
 
