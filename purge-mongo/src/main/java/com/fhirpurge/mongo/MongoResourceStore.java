@@ -301,7 +301,7 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        if (scopes.size() < 2 || scopes.stream().map(CompartmentScope::definition).distinct().count() > 1) {
+        if (scopes.size() < 2 || !MemberPages.oneDefinition(scopes)) {
             return ResourceFinder.super.findFirstPages(scopes, limit);
         }
         CompartmentDefinition definition = scopes.get(0).definition();

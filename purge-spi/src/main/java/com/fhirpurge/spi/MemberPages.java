@@ -20,6 +20,23 @@ public final class MemberPages {
     }
 
     /**
+     * Whether scopes share one compartment definition, so that one query can read them together. Compares by identity
+     * first: a definition's equality walks its every parameter.
+     *
+     * @param scopes at least one scope
+     * @return {@code true} when every scope has the first one's definition
+     */
+    public static boolean oneDefinition(List<CompartmentScope> scopes) {
+        CompartmentDefinition first = scopes.get(0).definition();
+        for (CompartmentScope s : scopes) {
+            if (s.definition() != first && !s.definition().equals(first)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The member to resume after.
      *
      * @param pageToken a token of {@link #page}, or {@code null} for the first page

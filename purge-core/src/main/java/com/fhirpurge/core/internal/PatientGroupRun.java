@@ -45,13 +45,38 @@ final class PatientGroupRun {
     private static final Logger LOG = LoggerFactory.getLogger(PatientGroupRun.class);
 
     /**
-     * A patient of the group with the first page of its compartment.
-     *
-     * @param task  the leased task
-     * @param scope the patient's compartment
-     * @param page  the first page, which is the whole compartment
+     * A patient of the group with the first page of its compartment. Equal only to itself: the group looks members up
+     * by every erased key, and a record's equality would hash the compartment definition and the page each time.
      */
-    record Member(ActiveTask task, CompartmentScope scope, ResourcePage page) {
+    static final class Member {
+        private final ActiveTask task;
+        private final CompartmentScope scope;
+        private final ResourcePage page;
+
+        /**
+         * A member.
+         *
+         * @param task  the leased task
+         * @param scope the patient's compartment
+         * @param page  the first page, which is the whole compartment
+         */
+        Member(ActiveTask task, CompartmentScope scope, ResourcePage page) {
+            this.task = task;
+            this.scope = scope;
+            this.page = page;
+        }
+
+        ActiveTask task() {
+            return task;
+        }
+
+        CompartmentScope scope() {
+            return scope;
+        }
+
+        ResourcePage page() {
+            return page;
+        }
     }
 
     /**
