@@ -128,6 +128,27 @@ public interface JdbcDialect {
     }
 
     /**
+     * Whether one statement may delete from several tables, each {@code DELETE ... RETURNING} a common table
+     * expression of a {@code WITH} query over one set of key pairs ({@link #keyPairRows}); then erasing a batch costs
+     * one statement, one bound pair of arrays and one round trip instead of one of each per table.
+     *
+     * @return {@code true} on PostgreSQL
+     */
+    default boolean supportsDeleteInCte() {
+        return false;
+    }
+
+    /**
+     * A query whose rows are bound (id, type) pairs, in two columns, bound by {@link #bindKeyPairs}.
+     *
+     * @return the query
+     * @throws UnsupportedOperationException unless {@link #supportsKeyPairs()}
+     */
+    default String keyPairRows() {
+        throw new UnsupportedOperationException("No key pair rows on " + getClass().getSimpleName());
+    }
+
+    /**
      * A predicate matching (id, type) pairs, bound by {@link #bindKeyPairs}.
      *
      * @param quotedIdColumn   the quoted id column

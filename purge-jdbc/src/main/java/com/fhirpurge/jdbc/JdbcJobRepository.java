@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -286,13 +287,46 @@ public final class JdbcJobRepository implements JobRepository {
                     }
                 }
             }
-            List<TaskRecord> claimed = new ArrayList<>(taskIds.size());
-            for (String taskId : taskIds) {
-                takeLease(c, taskId, null, owner, now, leaseUntil);
-                claimed.add(readTask(c, taskId));
+            if (taskIds.isEmpty()) {
+                return List.of();
             }
-            return claimed;
+            // The rows are locked and runnable, so every update applies: one batch, then one read of them all.
+            try (PreparedStatement ps = c.prepareStatement(takeLeaseSql(false))) {
+                for (String taskId : taskIds) {
+                    bindTakeLease(ps, taskId, null, owner, now, leaseUntil);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            Map<String, TaskRecord> read = new HashMap<>();
+            forChunksOf(taskIds, chunk -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + taskColumns + " FROM " + task + " WHERE "
+                        + dialect.inPredicate(q("task_id"), chunk.size()))) {
+                    dialect.bindIn(c, ps, 1, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            TaskRecord t = readTask(rs);
+                            read.put(t.taskId(), t);
+                        }
+                    }
+                }
+            });
+            return taskIds.stream().map(read::get).toList();
         });
+    }
+
+    /** Runs {@code action} on consecutive chunks of {@code ids} that fit one {@link JdbcDialect#inPredicate}. */
+    private void forChunksOf(List<String> ids, ChunkAction action) throws SQLException {
+        int max = dialect.maxInListSize();
+        for (int from = 0; from < ids.size(); from += max) {
+            action.run(ids.subList(from, Math.min(ids.size(), from + max)));
+        }
+    }
+
+    /** Works on one chunk of ids. */
+    @FunctionalInterface
+    private interface ChunkAction {
+        void run(List<String> chunk) throws SQLException;
     }
 
     private String candidatesSql() {
@@ -345,20 +379,28 @@ public final class JdbcJobRepository implements JobRepository {
     /** Leases a task to {@code owner}, bumping the fence; guarded by the seen fence when one is given. */
     private boolean takeLease(Connection c, String taskId, Long seenFence, String owner, Instant now,
                               Instant leaseUntil) throws SQLException {
-        String s = "UPDATE " + task + " SET " + q("state") + " = 'PROCESSING', " + q("lease_owner") + " = ?, "
+        try (PreparedStatement ps = c.prepareStatement(takeLeaseSql(seenFence != null))) {
+            bindTakeLease(ps, taskId, seenFence, owner, now, leaseUntil);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private String takeLeaseSql(boolean fenced) {
+        return "UPDATE " + task + " SET " + q("state") + " = 'PROCESSING', " + q("lease_owner") + " = ?, "
                 + q("lease_until") + " = ?, " + q("fence") + " = " + q("fence") + " + 1, " + q("error_reason")
                 + " = NULL, " + q("updated_at") + " = ? WHERE " + q("task_id") + " = ? AND " + runnable
-                + (seenFence == null ? "" : " AND " + q("fence") + " = ?");
-        try (PreparedStatement ps = c.prepareStatement(s)) {
-            ps.setString(1, owner);
-            ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
-            ps.setLong(3, JdbcResourceStore.micros(now));
-            ps.setString(4, taskId);
-            ps.setLong(5, JdbcResourceStore.micros(now));
-            if (seenFence != null) {
-                ps.setLong(6, seenFence);
-            }
-            return ps.executeUpdate() == 1;
+                + (fenced ? " AND " + q("fence") + " = ?" : "");
+    }
+
+    private static void bindTakeLease(PreparedStatement ps, String taskId, Long seenFence, String owner, Instant now,
+                                      Instant leaseUntil) throws SQLException {
+        ps.setString(1, owner);
+        ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
+        ps.setLong(3, JdbcResourceStore.micros(now));
+        ps.setString(4, taskId);
+        ps.setLong(5, JdbcResourceStore.micros(now));
+        if (seenFence != null) {
+            ps.setLong(6, seenFence);
         }
     }
 
@@ -388,11 +430,12 @@ public final class JdbcJobRepository implements JobRepository {
         return progressAssignments() + ", " + q("state") + " = ?, " + q("error_reason") + " = ?";
     }
 
-    private static void bindFinish(PreparedStatement ps, TaskProgress progress, TaskState finalState,
-                                   String errorReason, Instant now) throws SQLException {
+    private static int bindFinish(PreparedStatement ps, TaskProgress progress, TaskState finalState,
+                                  String errorReason, Instant now) throws SQLException {
         int i = bindProgress(ps, progress, now);
         ps.setString(i++, finalState.name());
-        ps.setString(i, errorReason);
+        ps.setString(i++, errorReason);
+        return i;
     }
 
     @Override
@@ -459,25 +502,64 @@ public final class JdbcJobRepository implements JobRepository {
         }
     }
 
-    /** The writes in one transaction: one commit for a whole group of small tasks. */
+    /**
+     * The writes in one transaction of three round trips, whatever their number: the progress updates as one batch,
+     * the final updates as another, then one read of the rows. An update applied when its row now holds the lease it
+     * was fenced by, in the state it wrote (a row's lease changes only by a takeover, which raises the fence), so the
+     * answers do not depend on the driver reporting a count per batched statement.
+     */
     @Override
     public List<TaskControl> writeAll(List<TaskUpdate> updates, Instant now) {
         if (updates.isEmpty()) {
             return List.of();
         }
+        String fenced = " WHERE " + q("task_id") + " = ? AND " + q("state") + " = 'PROCESSING' AND "
+                + q("lease_owner") + " = ? AND " + q("fence") + " = ?";
         return sql.inTransaction("write " + updates.size() + " tasks", c -> {
-            List<TaskControl> answers = new ArrayList<>(updates.size());
-            for (TaskUpdate u : updates) {
-                if (u.finalState() == null) {
-                    answers.add(fencedIn(c, u.taskId(), u.lease(), progressAssignments(),
-                            ps -> bindProgress(ps, u.progress(), now)));
-                } else {
-                    TaskControl answer = fencedIn(c, u.taskId(), u.lease(), finishAssignments(),
-                            ps -> bindFinish(ps, u.progress(), u.finalState(), u.errorReason(), now));
-                    answers.add(answer == TaskControl.LEASE_LOST ? answer : TaskControl.CONTINUE);
+            try (PreparedStatement progress = c.prepareStatement("UPDATE " + task + " SET " + progressAssignments()
+                    + fenced);
+                 PreparedStatement finish = c.prepareStatement("UPDATE " + task + " SET " + finishAssignments()
+                         + fenced)) {
+                int progressed = 0;
+                for (TaskUpdate u : updates) {
+                    PreparedStatement ps = u.finalState() == null ? progress : finish;
+                    int i = u.finalState() == null ? bindProgress(ps, u.progress(), now)
+                            : bindFinish(ps, u.progress(), u.finalState(), u.errorReason(), now);
+                    ps.setString(i, u.taskId());
+                    ps.setString(i + 1, u.lease().owner());
+                    ps.setLong(i + 2, u.lease().fence());
+                    ps.addBatch();
+                    progressed += u.finalState() == null ? 1 : 0;
+                }
+                if (progressed > 0) {
+                    progress.executeBatch();
+                }
+                if (progressed < updates.size()) {
+                    finish.executeBatch();
                 }
             }
-            return answers;
+            Map<String, TaskControl> control = new HashMap<>();
+            Map<String, TaskUpdate> byId = new HashMap<>();
+            updates.forEach(u -> byId.put(u.taskId(), u));
+            forChunksOf(new ArrayList<>(byId.keySet()), chunk -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + q("task_id") + ", " + q("state") + ", "
+                        + q("lease_owner") + ", " + q("fence") + ", " + q("cancel_requested") + " FROM " + task
+                        + " WHERE " + dialect.inPredicate(q("task_id"), chunk.size()))) {
+                    dialect.bindIn(c, ps, 1, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            TaskUpdate u = byId.get(rs.getString(1));
+                            TaskState wrote = u.finalState() == null ? TaskState.PROCESSING : u.finalState();
+                            boolean applied = wrote.name().equals(rs.getString(2))
+                                    && u.lease().owner().equals(rs.getString(3)) && u.lease().fence() == rs.getLong(4);
+                            control.put(u.taskId(), !applied ? TaskControl.LEASE_LOST
+                                    : u.finalState() == null && rs.getBoolean(5) ? TaskControl.CANCEL_REQUESTED
+                                    : TaskControl.CONTINUE);
+                        }
+                    }
+                }
+            });
+            return updates.stream().map(u -> control.getOrDefault(u.taskId(), TaskControl.LEASE_LOST)).toList();
         });
     }
 

@@ -158,7 +158,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
         if (!dialect.supportsLateralUnnest() || scopes.size() < 2
-                || scopes.stream().map(CompartmentScope::definition).distinct().count() > 1) {
+                || !MemberPages.oneDefinition(scopes)) {
             return ResourceFinder.super.findFirstPages(scopes, limit);
         }
         CompartmentDefinition definition = scopes.get(0).definition();
@@ -554,6 +554,10 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         if (byType.isEmpty()) {
             return List.of();
         }
+        if (dialect.supportsDeleteInCte() && everyTableShared()) {
+            return ResourceKeys.inBatchOrder(batch, sql.inTransaction("hard delete of " + batch.size()
+                    + " resources", c -> deleteInOneStatement(c, byType)));
+        }
         Set<ResourceKey> erased = sql.inTransaction("hard delete of " + batch.size() + " resources", c -> {
             Set<ResourceKey> touched = new HashSet<>();
             ReferenceTable r = layout.references();
@@ -568,6 +572,60 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             return touched;
         });
         return ResourceKeys.inBatchOrder(batch, erased);
+    }
+
+    /** Whether every table of the layout holds all types (has a type column), as the reference table does. */
+    private boolean everyTableShared() {
+        return layout.current().typeColumn() != null && layout.history().typeColumn() != null
+                && layout.extraIndexTables().stream().allMatch(x -> x.typeColumn() != null);
+    }
+
+    /**
+     * Deletes a batch's rows from every table in one statement per chunk of key pairs: the pairs are bound once as a
+     * common table expression, each table's {@code DELETE ... RETURNING} is another, and the union of what they
+     * return is the keys that had rows.
+     */
+    private Set<ResourceKey> deleteInOneStatement(Connection c, Map<String, List<String>> byType)
+            throws SQLException {
+        List<String> ids = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        byType.forEach((type, typeIds) -> typeIds.forEach(id -> {
+            ids.add(id);
+            types.add(type);
+        }));
+        List<String[]> tables = new ArrayList<>();
+        ReferenceTable r = layout.references();
+        tables.add(new String[] {q(r.table()), q(r.sourceTypeColumn()), q(r.sourceIdColumn())});
+        for (IndexTable x : layout.extraIndexTables()) {
+            tables.add(new String[] {q(x.tableFor(types.get(0))), q(x.typeColumn()), q(x.idColumn())});
+        }
+        for (ResourceTable t : List.of(layout.history(), layout.current())) {
+            tables.add(new String[] {table(t, types.get(0)), q(t.typeColumn()), q(t.idColumn())});
+        }
+        StringBuilder s = new StringBuilder("WITH k (i, t) AS (").append(dialect.keyPairRows()).append(')');
+        StringBuilder union = new StringBuilder();
+        for (int n = 0; n < tables.size(); n++) {
+            String[] t = tables.get(n);
+            s.append(", d").append(n).append(" AS (DELETE FROM ").append(t[0]).append(" WHERE (").append(t[2])
+                    .append(", ").append(t[1]).append(") IN (SELECT i, t FROM k) RETURNING ").append(t[1])
+                    .append(" AS t, ").append(t[2]).append(" AS i)");
+            union.append(n == 0 ? " SELECT t, i FROM d0" : " UNION SELECT t, i FROM d" + n);
+        }
+        s.append(union);
+        Set<ResourceKey> touched = new HashSet<>();
+        int max = dialect.maxInListSize();
+        for (int from = 0; from < ids.size(); from += max) {
+            int to = Math.min(ids.size(), from + max);
+            try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+                dialect.bindKeyPairs(c, ps, 1, ids.subList(from, to), types.subList(from, to));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        touched.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+        }
+        return touched;
     }
 
     /**

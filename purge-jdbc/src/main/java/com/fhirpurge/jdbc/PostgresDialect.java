@@ -66,8 +66,18 @@ public class PostgresDialect extends AnsiDialect {
     }
 
     @Override
+    public boolean supportsDeleteInCte() {
+        return true;
+    }
+
+    @Override
+    public String keyPairRows() {
+        return "SELECT * FROM unnest(?::text[], ?::text[])";
+    }
+
+    @Override
     public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
-        return "(" + quotedIdColumn + ", " + quotedTypeColumn + ") IN (SELECT * FROM unnest(?::text[], ?::text[]))";
+        return "(" + quotedIdColumn + ", " + quotedTypeColumn + ") IN (" + keyPairRows() + ")";
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A data source that, once armed, fails the n-th statement execution with a connection error, as a dropped
+ * A data source that, once armed, fails the n-th statement execution or commit with a connection error, as a dropped
  * connection mid-transaction would. Test support only.
  */
 final class FaultyDataSource implements DataSource {
@@ -28,7 +28,7 @@ final class FaultyDataSource implements DataSource {
         this.delegate = delegate;
     }
 
-    /** Fails the {@code n}-th statement executed from now on (1 = the next one). */
+    /** Fails the {@code n}-th statement execution or commit from now on (1 = the next one). */
     void failExecution(int n) {
         countdown.set(n);
     }
@@ -45,6 +45,9 @@ final class FaultyDataSource implements DataSource {
 
     private Connection wrap(Connection connection) {
         InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getName().equals("commit")) {
+                failIfDue();
+            }
             Object result = invoke(connection, method, args);
             if (result instanceof PreparedStatement ps && method.getName().equals("prepareStatement")) {
                 return statement(ps);
@@ -57,14 +60,20 @@ final class FaultyDataSource implements DataSource {
 
     private PreparedStatement statement(PreparedStatement ps) {
         InvocationHandler handler = (proxy, method, args) -> {
-            if (EXECUTIONS.contains(method.getName()) && countdown.get() > 0 && countdown.decrementAndGet() == 0) {
-                countdown.set(-1);
-                throw new SQLException("Injected connection failure", "08006");
+            if (EXECUTIONS.contains(method.getName())) {
+                failIfDue();
             }
             return invoke(ps, method, args);
         };
         return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {PreparedStatement.class}, handler);
+    }
+
+    private void failIfDue() throws SQLException {
+        if (countdown.get() > 0 && countdown.decrementAndGet() == 0) {
+            countdown.set(-1);
+            throw new SQLException("Injected connection failure", "08006");
+        }
     }
 
     private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {

@@ -53,7 +53,8 @@ abstract class JdbcStoreContractTest extends ResourceStoreContract {
         return Optional.of(new FaultInjector() {
             @Override
             public void failNextEraseMidway() {
-                faulty.failExecution(3);
+                // Where one statement erases a batch, its commit fails after it ran; elsewhere the third statement.
+                faulty.failExecution(instance.dialect().supportsDeleteInCte() && !vendorLayout() ? 2 : 3);
             }
 
             @Override
