@@ -105,15 +105,53 @@ public interface JdbcDialect {
             throws SQLException;
 
     /**
-     * Whether the database matches (id, type) key pairs bound as two arrays in one predicate
-     * ({@link #keyPairPredicate}) and seeks an index by a row value ({@code (a, b) > (?, ?)}); then a batch spanning
-     * several resource types costs one statement per shared table, and a compartment page one query, instead of one
-     * per type.
+     * Whether the database matches (id, type) key pairs in one predicate ({@link #keyPairPredicate}) with an index
+     * range per pair; then a batch spanning several resource types costs one statement per shared table instead of
+     * one per type.
      *
      * @return {@code true} on PostgreSQL
      */
     default boolean supportsKeyPairs() {
         return false;
+    }
+
+    /**
+     * Whether the database seeks an index range past a (type, id) key ({@link #keyAfterPredicate}) while it filters
+     * by a predicate spanning types; then a compartment page costs one query instead of one per member type.
+     *
+     * @return by default {@link #supportsKeyPairs()}; {@code true} on PostgreSQL and MariaDB
+     */
+    default boolean supportsKeySeek() {
+        return supportsKeyPairs();
+    }
+
+    /**
+     * A predicate true for rows past a key in the order of two columns, bound by {@link #bindKeyAfter}; the database
+     * must answer it from an index range on those columns.
+     *
+     * @param quotedFirst  the quoted first column (a type)
+     * @param quotedSecond the quoted second column (an id)
+     * @return by default the row value comparison {@code (a, b) > (?, ?)}
+     */
+    default String keyAfterPredicate(String quotedFirst, String quotedSecond) {
+        return "(" + quotedFirst + ", " + quotedSecond + ") > (?, ?)";
+    }
+
+    /**
+     * Binds a {@link #keyAfterPredicate}.
+     *
+     * @param statement the statement
+     * @param index     the first parameter index
+     * @param first     the key's first value
+     * @param second    the key's second value
+     * @return the next free parameter index
+     * @throws SQLException from the driver
+     */
+    default int bindKeyAfter(PreparedStatement statement, int index, String first, String second)
+            throws SQLException {
+        statement.setString(index, first);
+        statement.setString(index + 1, second);
+        return index + 2;
     }
 
     /**
@@ -153,10 +191,11 @@ public interface JdbcDialect {
      *
      * @param quotedIdColumn   the quoted id column
      * @param quotedTypeColumn the quoted type column
+     * @param count            the number of pairs, 1 to {@link #maxInListSize()}
      * @return the predicate
      * @throws UnsupportedOperationException unless {@link #supportsKeyPairs()}
      */
-    default String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
+    default String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn, int count) {
         throw new UnsupportedOperationException("No key pair predicate on " + getClass().getSimpleName());
     }
 

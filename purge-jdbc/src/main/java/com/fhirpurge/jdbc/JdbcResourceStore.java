@@ -233,7 +233,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
      */
     private List<ResourceKey> memberPage(Connection c, CompartmentScope scope, ResourceKey after, int rows)
             throws SQLException {
-        if (dialect.supportsKeyPairs()) {
+        if (dialect.supportsKeySeek()) {
             return memberPageAcrossTypes(c, scope, after, rows);
         }
         List<ResourceKey> keys = new ArrayList<>(rows);
@@ -297,8 +297,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                     .append(q(r.sourceIdColumn())).append(" FROM ").append(q(r.table())).append(" WHERE ");
             appendMembership(s, scope);
             if (last != null) {
-                s.append(" AND (").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
-                        .append(") > (?, ?)");
+                s.append(" AND ").append(dialect.keyAfterPredicate(q(r.sourceTypeColumn()), q(r.sourceIdColumn())));
             }
             s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
                     .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
@@ -307,8 +306,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             try (PreparedStatement ps = c.prepareStatement(s.toString())) {
                 int i = bindMembership(ps, 1, scope);
                 if (last != null) {
-                    ps.setString(i++, last.type());
-                    ps.setString(i++, last.id());
+                    i = dialect.bindKeyAfter(ps, i, last.type(), last.id());
                 }
                 ps.setInt(i, want);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -469,33 +467,50 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
      * verifies every erased batch with it.
      */
     private Set<ResourceKey> existingAcrossTypes(Connection c, Map<String, List<String>> byType) throws SQLException {
-        List<String> ids = new ArrayList<>();
-        List<String> types = new ArrayList<>();
-        byType.forEach((type, typeIds) -> typeIds.forEach(id -> {
-            ids.add(id);
-            types.add(type);
-        }));
+        KeyPairs pairs = KeyPairs.of(byType);
         Set<ResourceKey> hit = new HashSet<>();
-        StringBuilder s = new StringBuilder();
-        for (ResourceTable t : List.of(layout.current(), layout.history())) {
-            s.append(s.length() == 0 ? "" : " UNION ").append("SELECT ").append(q(t.typeColumn())).append(", ")
-                    .append(q(t.idColumn())).append(" FROM ").append(table(t, types.get(0))).append(" WHERE ")
-                    .append(dialect.keyPairPredicate(q(t.idColumn()), q(t.typeColumn())));
-        }
-        int max = dialect.maxInListSize();
-        for (int from = 0; from < ids.size(); from += max) {
-            int to = Math.min(ids.size(), from + max);
+        for (KeyPairs chunk : pairs.chunks(dialect.maxInListSize())) {
+            StringBuilder s = new StringBuilder();
+            for (ResourceTable t : List.of(layout.current(), layout.history())) {
+                s.append(s.length() == 0 ? "" : " UNION ").append("SELECT ").append(q(t.typeColumn())).append(", ")
+                        .append(q(t.idColumn())).append(" FROM ").append(table(t, pairs.types().get(0)))
+                        .append(" WHERE ").append(dialect.keyPairPredicate(q(t.idColumn()), q(t.typeColumn()),
+                                chunk.size()));
+            }
             try (PreparedStatement ps = c.prepareStatement(s.toString())) {
-                int i = dialect.bindKeyPairs(c, ps, 1, ids.subList(from, to), types.subList(from, to));
-                dialect.bindKeyPairs(c, ps, i, ids.subList(from, to), types.subList(from, to));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        hit.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
-                    }
-                }
+                int i = dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
+                dialect.bindKeyPairs(c, ps, i, chunk.ids(), chunk.types());
+                collectKeys(ps, hit);
             }
         }
         return hit;
+    }
+
+    /** Key pairs in two parallel lists, as {@link JdbcDialect#bindKeyPairs} takes them. */
+    private record KeyPairs(List<String> ids, List<String> types) {
+
+        static KeyPairs of(Map<String, List<String>> byType) {
+            List<String> ids = new ArrayList<>();
+            List<String> types = new ArrayList<>();
+            byType.forEach((type, typeIds) -> typeIds.forEach(id -> {
+                ids.add(id);
+                types.add(type);
+            }));
+            return new KeyPairs(ids, types);
+        }
+
+        int size() {
+            return ids.size();
+        }
+
+        List<KeyPairs> chunks(int max) {
+            List<KeyPairs> chunks = new ArrayList<>();
+            for (int from = 0; from < ids.size(); from += max) {
+                int to = Math.min(ids.size(), from + max);
+                chunks.add(new KeyPairs(ids.subList(from, to), types.subList(from, to)));
+            }
+            return chunks;
+        }
     }
 
     @Override
@@ -587,20 +602,16 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
      */
     private Set<ResourceKey> deleteInOneStatement(Connection c, Map<String, List<String>> byType)
             throws SQLException {
-        List<String> ids = new ArrayList<>();
-        List<String> types = new ArrayList<>();
-        byType.forEach((type, typeIds) -> typeIds.forEach(id -> {
-            ids.add(id);
-            types.add(type);
-        }));
+        KeyPairs pairs = KeyPairs.of(byType);
+        String anyType = pairs.types().get(0);
         List<String[]> tables = new ArrayList<>();
         ReferenceTable r = layout.references();
         tables.add(new String[] {q(r.table()), q(r.sourceTypeColumn()), q(r.sourceIdColumn())});
         for (IndexTable x : layout.extraIndexTables()) {
-            tables.add(new String[] {q(x.tableFor(types.get(0))), q(x.typeColumn()), q(x.idColumn())});
+            tables.add(new String[] {q(x.tableFor(anyType)), q(x.typeColumn()), q(x.idColumn())});
         }
         for (ResourceTable t : List.of(layout.history(), layout.current())) {
-            tables.add(new String[] {table(t, types.get(0)), q(t.typeColumn()), q(t.idColumn())});
+            tables.add(new String[] {table(t, anyType), q(t.typeColumn()), q(t.idColumn())});
         }
         StringBuilder s = new StringBuilder("WITH k (i, t) AS (").append(dialect.keyPairRows()).append(')');
         StringBuilder union = new StringBuilder();
@@ -613,16 +624,10 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         }
         s.append(union);
         Set<ResourceKey> touched = new HashSet<>();
-        int max = dialect.maxInListSize();
-        for (int from = 0; from < ids.size(); from += max) {
-            int to = Math.min(ids.size(), from + max);
+        for (KeyPairs chunk : pairs.chunks(dialect.maxInListSize())) {
             try (PreparedStatement ps = c.prepareStatement(s.toString())) {
-                dialect.bindKeyPairs(c, ps, 1, ids.subList(from, to), types.subList(from, to));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        touched.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
-                    }
-                }
+                dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
+                collectKeys(ps, touched);
             }
         }
         return touched;
@@ -637,24 +642,24 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                            java.util.function.Function<String, String> quotedTableOf, String typeColumn,
                            String idColumn, Set<ResourceKey> touched) throws SQLException {
         if (typeColumn != null && dialect.supportsKeyPairs() && byType.size() > 1) {
-            List<String> ids = new ArrayList<>();
-            List<String> types = new ArrayList<>();
-            byType.forEach((type, typeIds) -> typeIds.forEach(id -> {
-                ids.add(id);
-                types.add(type);
-            }));
             String table = quotedTableOf.apply(byType.keySet().iterator().next());
-            int max = dialect.maxInListSize();
-            for (int from = 0; from < ids.size(); from += max) {
-                int to = Math.min(ids.size(), from + max);
-                String s = "DELETE FROM " + table + " WHERE " + dialect.keyPairPredicate(q(idColumn), q(typeColumn))
-                        + " RETURNING " + q(typeColumn) + ", " + q(idColumn);
-                try (PreparedStatement ps = c.prepareStatement(s)) {
-                    dialect.bindKeyPairs(c, ps, 1, ids.subList(from, to), types.subList(from, to));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            touched.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
-                        }
+            for (KeyPairs chunk : KeyPairs.of(byType).chunks(dialect.maxInListSize())) {
+                String where = " WHERE " + dialect.keyPairPredicate(q(idColumn), q(typeColumn), chunk.size());
+                if (!dialect.supportsDeleteReturning()) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT " + q(typeColumn) + ", "
+                            + q(idColumn) + " FROM " + table + where)) {
+                        dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
+                        collectKeys(ps, touched);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + where
+                        + (dialect.supportsDeleteReturning() ? " RETURNING " + q(typeColumn) + ", " + q(idColumn)
+                        : ""))) {
+                    dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
+                    if (dialect.supportsDeleteReturning()) {
+                        collectKeys(ps, touched);
+                    } else {
+                        ps.executeUpdate();
                     }
                 }
             }
@@ -687,6 +692,15 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + quotedTable + where)) {
             dialect.bindIn(c, ps, bindType(ps, 1, typeColumn, type), ids);
             ps.executeUpdate();
+        }
+    }
+
+    /** Adds the (type, id) keys of a result's first two columns to {@code into}. */
+    private static void collectKeys(PreparedStatement ps, Set<ResourceKey> into) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                into.add(ResourceKey.of(rs.getString(1), rs.getString(2)));
+            }
         }
     }
 

@@ -76,7 +76,7 @@ public class PostgresDialect extends AnsiDialect {
     }
 
     @Override
-    public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
+    public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn, int count) {
         return "(" + quotedIdColumn + ", " + quotedTypeColumn + ") IN (" + keyPairRows() + ")";
     }
 
