@@ -119,10 +119,21 @@ public interface JdbcDialect {
      * Whether the database seeks an index range past a (type, id) key ({@link #keyAfterPredicate}) while it filters
      * by a predicate spanning types; then a compartment page costs one query instead of one per member type.
      *
-     * @return by default {@link #supportsKeyPairs()}; {@code true} on PostgreSQL and MariaDB
+     * @return by default {@link #supportsKeyPairs()}; {@code true} on MariaDB
      */
     default boolean supportsKeySeek() {
         return supportsKeyPairs();
+    }
+
+    /**
+     * Whether a test of two columns against a list of value pairs is best written as one list of {@code a/b}
+     * strings, {@code CONCAT(a, '/', b) IN (?, ...)}, instead of an {@code OR} per value of the first column; the
+     * compartment membership (a member type with one of its parameters, 100 pairs for Patient) is tested this way.
+     *
+     * @return {@code true} on MariaDB, whose optimizer spends milliseconds on an {@code OR} of 66 branches
+     */
+    default boolean matchesPairsAsText() {
+        return false;
     }
 
     /**

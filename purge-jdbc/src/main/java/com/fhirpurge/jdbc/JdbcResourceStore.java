@@ -359,22 +359,30 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
     private void appendMembership(StringBuilder s, CompartmentScope scope, String ownerId) {
         ReferenceTable r = layout.references();
         s.append(q(r.targetIdColumn())).append(" = ").append(ownerId).append(" AND ").append(q(r.targetTypeColumn()))
-                .append(" = ? AND (");
-        boolean first = true;
-        for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
-            s.append(first ? "(" : " OR (").append(q(r.sourceTypeColumn())).append(" = ? AND ")
-                    .append(q(r.paramColumn())).append(" IN (");
-            for (int i = 0; i < e.getValue().size(); i++) {
-                s.append(i == 0 ? "?" : ",?");
+                .append(" = ? AND ");
+        if (dialect.matchesPairsAsText()) {
+            int pairs = scope.definition().members().values().stream().mapToInt(List::size).sum();
+            s.append(dialect.inPredicate("CONCAT(" + q(r.sourceTypeColumn()) + ", '/', " + q(r.paramColumn()) + ")",
+                    pairs));
+        } else {
+            s.append('(');
+            boolean first = true;
+            for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
+                s.append(first ? "(" : " OR (").append(q(r.sourceTypeColumn())).append(" = ? AND ")
+                        .append(q(r.paramColumn())).append(" IN (");
+                for (int i = 0; i < e.getValue().size(); i++) {
+                    s.append(i == 0 ? "?" : ",?");
+                }
+                s.append("))");
+                first = false;
             }
-            s.append("))");
-            first = false;
+            s.append(')');
         }
-        s.append(") AND NOT (").append(q(r.sourceTypeColumn())).append(" = ? AND ").append(q(r.sourceIdColumn()))
+        s.append(" AND NOT (").append(q(r.sourceTypeColumn())).append(" = ? AND ").append(q(r.sourceIdColumn()))
                 .append(" = ").append(ownerId).append(')');
     }
 
-    private static int bindMembership(PreparedStatement ps, int index, CompartmentScope scope) throws SQLException {
+    private int bindMembership(PreparedStatement ps, int index, CompartmentScope scope) throws SQLException {
         ps.setString(index, scope.ownerId());
         int i = bindMembershipOf(ps, index + 1, scope.definition());
         ps.setString(i++, scope.ownerId());
@@ -382,14 +390,17 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
     }
 
     /** Binds a membership predicate whose owner id is a column: the compartment's parameters only. */
-    private static int bindMembershipOf(PreparedStatement ps, int index, CompartmentDefinition definition)
+    private int bindMembershipOf(PreparedStatement ps, int index, CompartmentDefinition definition)
             throws SQLException {
         int i = index;
         ps.setString(i++, definition.code());
+        boolean asText = dialect.matchesPairsAsText();
         for (Map.Entry<String, List<CompartmentParam>> e : definition.members().entrySet()) {
-            ps.setString(i++, e.getKey());
+            if (!asText) {
+                ps.setString(i++, e.getKey());
+            }
             for (CompartmentParam p : e.getValue()) {
-                ps.setString(i++, p.name());
+                ps.setString(i++, asText ? e.getKey() + "/" + p.name() : p.name());
             }
         }
         ps.setString(i++, definition.code());

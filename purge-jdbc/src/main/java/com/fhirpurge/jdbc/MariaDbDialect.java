@@ -5,9 +5,12 @@ import java.sql.SQLException;
 
 /**
  * MariaDB and MySQL: back-quoted identifiers, {@code SKIP LOCKED} claims (MariaDB 10.6+, MySQL 8+), {@code LIMIT},
- * {@code IN} lists, compartment pages across types by an index seek, and the lock-wait timeout (error 1205) and
- * deadlock (1213) as transient failures. Key pairs stay per type: MariaDB 10.11 deletes by a list of 500 row
- * constructors ({@code (a, b) IN ((?, ?), ...)}) ten times slower than by one {@code IN} list per type.
+ * {@code IN} lists, compartment pages across types by an index seek with the membership as one list of
+ * {@code Type/param} strings, and the lock-wait timeout (error 1205) and deadlock (1213) as transient failures.
+ *
+ * <p>Key pairs stay one {@code IN} list per type. Measured on MariaDB 10.11, deleting the reference rows of 495
+ * keys took 96 ms by row constructors ({@code (a, b) IN ((?, ?), ...)}) against 9 ms by eight per-type lists; one
+ * id list checked by {@code CONCAT(type, '/', id)} was no faster than the per-type lists through the engine.
  */
 public class MariaDbDialect extends AnsiDialect {
 
@@ -28,6 +31,12 @@ public class MariaDbDialect extends AnsiDialect {
 
     @Override
     public boolean supportsKeySeek() {
+        return true;
+    }
+
+    /** Measured on MariaDB 10.11: a compartment page in 0.3 ms this way, 2.6 to 4.7 ms by an {@code OR} per type. */
+    @Override
+    public boolean matchesPairsAsText() {
         return true;
     }
 
