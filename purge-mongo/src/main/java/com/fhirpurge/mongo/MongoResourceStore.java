@@ -316,17 +316,15 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
                 if (open.isEmpty()) {
                     break;
                 }
-                List<Bson> anyOwner = open.stream()
-                        .map(o -> membership(new CompartmentScope(definition, o), type)).toList();
-                try (MongoCursor<Document> cursor = current(type).find(Filters.or(anyOwner))
+                try (MongoCursor<Document> cursor = current(type).find(membershipOfAny(definition, type, open))
                         .projection(Projections.include(referenceFieldsOf(definition, type)))
                         .sort(Sorts.ascending(ID)).iterator()) {
                     while (cursor.hasNext() && !open.isEmpty()) {
                         Document d = cursor.next();
                         String id = d.getString(ID);
-                        for (String owner : List.copyOf(open)) {
+                        for (String owner : ownersAmong(d, definition, type, open)) {
                             boolean self = type.equals(definition.code()) && id.equals(owner);
-                            if (!self && references(d, definition, type, owner)) {
+                            if (!self) {
                                 List<ResourceKey> keys = members.computeIfAbsent(owner, o -> new ArrayList<>());
                                 keys.add(ResourceKey.of(type, id));
                                 if (keys.size() > limit) {
@@ -344,6 +342,39 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
             }
             return pages;
         });
+    }
+
+    /**
+     * Documents of a type in the compartment of any of the owners: in the reference-field layout one
+     * {@code $elemMatch} with both the parameter and the target in lists (one index scan, one test per document),
+     * else an {@code $or} of each owner's membership.
+     */
+    private Bson membershipOfAny(CompartmentDefinition definition, String type, Collection<String> ownerIds) {
+        if (layout.membership() == Membership.REFERENCE_FIELD) {
+            List<String> names = definition.paramsOf(type).stream().map(CompartmentParam::name).distinct().toList();
+            List<String> targets = ownerIds.stream().map(o -> definition.code() + "/" + o).toList();
+            return Filters.elemMatch(layout.referencesField(),
+                    Filters.and(Filters.in(REF_PARAM, names), Filters.in(REF_TARGET, targets)));
+        }
+        return Filters.or(ownerIds.stream().map(o -> membership(new CompartmentScope(definition, o), type)).toList());
+    }
+
+    /** Which of the owners a document references through a member parameter, in the owners' order. */
+    private List<String> ownersAmong(Document d, CompartmentDefinition definition, String type,
+                                     Collection<String> ownerIds) {
+        if (layout.membership() != Membership.REFERENCE_FIELD) {
+            return ownerIds.stream().filter(o -> references(d, definition, type, o)).toList();
+        }
+        Set<String> names = new HashSet<>(definition.paramsOf(type).stream().map(CompartmentParam::name).toList());
+        String prefix = definition.code() + "/";
+        Set<String> referenced = new HashSet<>();
+        for (Document r : d.getList(layout.referencesField(), Document.class, List.of())) {
+            String target = r.getString(REF_TARGET);
+            if (names.contains(r.getString(REF_PARAM)) && target != null && target.startsWith(prefix)) {
+                referenced.add(target.substring(prefix.length()));
+            }
+        }
+        return ownerIds.stream().filter(referenced::contains).toList();
     }
 
     /** The top-level fields a document's membership is read from. */
