@@ -10,6 +10,7 @@ import com.fhirpurge.jdbc.JdbcSchema;
 import com.fhirpurge.mongo.MongoJobRepository;
 import com.fhirpurge.mongo.MongoLayout;
 import com.fhirpurge.mongo.MongoResourceStore;
+import com.fhirpurge.spi.CompartmentParam;
 import com.fhirpurge.spi.ResourceWriter;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -307,7 +308,6 @@ public enum BenchStore {
         @Override
         public void ceilingPurge(List<String> patientIds) {
             List<String> targets = patientIds.stream().map(id -> "Patient/" + id).toList();
-            Bson member = Filters.elemMatch(layout.referencesField(), Filters.in("t", targets));
             for (String collection : database.listCollectionNames()) {
                 String type = layout.typeOfCollection(collection);
                 if (type == null) {
@@ -315,14 +315,22 @@ public enum BenchStore {
                 }
                 MongoCollection<Document> current = database.getCollection(collection);
                 List<Object> ids = new ArrayList<>();
-                Bson filter = type.equals("Patient") ? Filters.in("_id", patientIds) : member;
+                // The compartment's letter: a reference through one of the type's member parameters.
+                List<String> params = Workload.COMPARTMENT.paramsOf(type).stream().map(CompartmentParam::name)
+                        .toList();
+                Bson filter = type.equals("Patient") ? Filters.in("_id", patientIds)
+                        : Filters.elemMatch(layout.referencesField(), Filters.and(Filters.in("p", params),
+                                Filters.in("t", targets)));
                 current.find(filter).projection(Projections.include("_id")).forEach(d -> ids.add(d.get("_id")));
                 if (ids.isEmpty()) {
                     continue;
                 }
-                database.getCollection(layout.historyCollectionFor(type))
-                        .deleteMany(Filters.in(layout.resourceIdField(), ids));
-                current.deleteMany(Filters.in("_id", ids));
+                for (int from = 0; from < ids.size(); from += 500) {
+                    List<Object> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+                    database.getCollection(layout.historyCollectionFor(type))
+                            .deleteMany(Filters.in(layout.resourceIdField(), chunk));
+                    current.deleteMany(Filters.in("_id", chunk));
+                }
             }
         }
 
