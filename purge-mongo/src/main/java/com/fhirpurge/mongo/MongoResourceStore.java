@@ -291,8 +291,9 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
     }
 
     /**
-     * One query per member type for the whole group (an {@code $or} of each owner's membership filter, in
-     * {@code _id} order), each document attributed to the owners it references by reading its reference fields; an
+     * One query per member type for the whole group, in {@code _id} order (in the reference-field layout one
+     * {@code $elemMatch} on the member parameters and the owners' targets, else an {@code $or} of each owner's
+     * membership filter), each document attributed to the owners it references by reading its reference fields; an
      * owner stops collecting once it has {@code limit + 1} members. Every page is exactly what {@link #findMembers}
      * returns; a group of 32 small patients costs one query per member type instead of 32.
      */
