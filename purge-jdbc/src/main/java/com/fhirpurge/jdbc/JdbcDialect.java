@@ -179,7 +179,8 @@ public interface JdbcDialect {
     /**
      * Whether one statement may delete from several tables, each {@code DELETE ... RETURNING} a common table
      * expression of a {@code WITH} query over one set of key pairs ({@link #keyPairRows}); then erasing a batch costs
-     * one statement, one bound pair of arrays and one round trip instead of one of each per table.
+     * one statement, one bound pair of arrays and one round trip instead of one of each per table. Taken only where
+     * {@link #supportsKeyPairs()} holds too.
      *
      * @return {@code true} on PostgreSQL
      */

@@ -580,7 +580,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         if (byType.isEmpty()) {
             return List.of();
         }
-        if (dialect.supportsDeleteInCte() && everyTableShared()) {
+        if (dialect.supportsKeyPairs() && dialect.supportsDeleteInCte() && everyTableShared()) {
             return ResourceKeys.inBatchOrder(batch, sql.inTransaction("hard delete of " + batch.size()
                     + " resources", c -> deleteInOneStatement(c, byType)));
         }
