@@ -203,11 +203,10 @@ public interface JdbcDialect {
      *
      * @param quotedIdColumn   the quoted id column
      * @param quotedTypeColumn the quoted type column
-     * @param count            the number of pairs, 1 to {@link #maxInListSize()}
      * @return the predicate
      * @throws UnsupportedOperationException unless {@link #supportsKeyPairs()}
      */
-    default String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn, int count) {
+    default String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
         throw new UnsupportedOperationException("No key pair predicate on " + getClass().getSimpleName());
     }
 

@@ -8,6 +8,7 @@ import com.fhirpurge.spi.JobRepository;
 import com.fhirpurge.spi.Lease;
 import com.fhirpurge.spi.LeaseLostException;
 import com.fhirpurge.spi.ResourceKey;
+import com.fhirpurge.spi.ResourceKeys;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskRecord;
@@ -299,7 +300,7 @@ public final class JdbcJobRepository implements JobRepository {
                 ps.executeBatch();
             }
             Map<String, TaskRecord> read = new HashMap<>();
-            forChunksOf(taskIds, chunk -> {
+            for (List<String> chunk : ResourceKeys.chunks(taskIds, dialect.maxInListSize())) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + taskColumns + " FROM " + task + " WHERE "
                         + dialect.inPredicate(q("task_id"), chunk.size()))) {
                     dialect.bindIn(c, ps, 1, chunk);
@@ -310,23 +311,9 @@ public final class JdbcJobRepository implements JobRepository {
                         }
                     }
                 }
-            });
+            }
             return taskIds.stream().map(read::get).toList();
         });
-    }
-
-    /** Runs {@code action} on consecutive chunks of {@code ids} that fit one {@link JdbcDialect#inPredicate}. */
-    private void forChunksOf(List<String> ids, ChunkAction action) throws SQLException {
-        int max = dialect.maxInListSize();
-        for (int from = 0; from < ids.size(); from += max) {
-            action.run(ids.subList(from, Math.min(ids.size(), from + max)));
-        }
-    }
-
-    /** Works on one chunk of ids. */
-    @FunctionalInterface
-    private interface ChunkAction {
-        void run(List<String> chunk) throws SQLException;
     }
 
     private String candidatesSql() {
@@ -482,8 +469,7 @@ public final class JdbcJobRepository implements JobRepository {
     private TaskControl fencedIn(Connection c, String taskId, Lease lease, String assignments, Binder binder)
             throws SQLException {
         int params = countParameters(assignments);
-        String s = "UPDATE " + task + " SET " + assignments + " WHERE " + q("task_id") + " = ? AND " + q("state")
-                + " = 'PROCESSING' AND " + q("lease_owner") + " = ? AND " + q("fence") + " = ?";
+        String s = "UPDATE " + task + " SET " + assignments + fencedWhere();
         try (PreparedStatement ps = c.prepareStatement(s)) {
             binder.bind(ps);
             ps.setString(params + 1, taskId);
@@ -502,6 +488,12 @@ public final class JdbcJobRepository implements JobRepository {
         }
     }
 
+    /** The task under its lease: bound with the task id, the lease owner and the fence, in this order. */
+    private String fencedWhere() {
+        return " WHERE " + q("task_id") + " = ? AND " + q("state") + " = 'PROCESSING' AND " + q("lease_owner")
+                + " = ? AND " + q("fence") + " = ?";
+    }
+
     /**
      * The writes in one transaction of three round trips, whatever their number: the progress updates as one batch,
      * the final updates as another, then one read of the rows. An update applied when its row now holds the lease it
@@ -513,8 +505,7 @@ public final class JdbcJobRepository implements JobRepository {
         if (updates.isEmpty()) {
             return List.of();
         }
-        String fenced = " WHERE " + q("task_id") + " = ? AND " + q("state") + " = 'PROCESSING' AND "
-                + q("lease_owner") + " = ? AND " + q("fence") + " = ?";
+        String fenced = fencedWhere();
         return sql.inTransaction("write " + updates.size() + " tasks", c -> {
             try (PreparedStatement progress = c.prepareStatement("UPDATE " + task + " SET " + progressAssignments()
                     + fenced);
@@ -541,7 +532,7 @@ public final class JdbcJobRepository implements JobRepository {
             Map<String, TaskControl> control = new HashMap<>();
             Map<String, TaskUpdate> byId = new HashMap<>();
             updates.forEach(u -> byId.put(u.taskId(), u));
-            forChunksOf(new ArrayList<>(byId.keySet()), chunk -> {
+            for (List<String> chunk : ResourceKeys.chunks(new ArrayList<>(byId.keySet()), dialect.maxInListSize())) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + q("task_id") + ", " + q("state") + ", "
                         + q("lease_owner") + ", " + q("fence") + ", " + q("cancel_requested") + " FROM " + task
                         + " WHERE " + dialect.inPredicate(q("task_id"), chunk.size()))) {
@@ -558,7 +549,7 @@ public final class JdbcJobRepository implements JobRepository {
                         }
                     }
                 }
-            });
+            }
             return updates.stream().map(u -> control.getOrDefault(u.taskId(), TaskControl.LEASE_LOST)).toList();
         });
     }

@@ -479,15 +479,14 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
      */
     private Set<ResourceKey> existingAcrossTypes(Connection c, Map<String, List<String>> byType) throws SQLException {
         KeyPairs pairs = KeyPairs.of(byType);
+        StringBuilder s = new StringBuilder();
+        for (ResourceTable t : List.of(layout.current(), layout.history())) {
+            s.append(s.length() == 0 ? "" : " UNION ").append("SELECT ").append(q(t.typeColumn())).append(", ")
+                    .append(q(t.idColumn())).append(" FROM ").append(table(t, pairs.types().get(0))).append(" WHERE ")
+                    .append(dialect.keyPairPredicate(q(t.idColumn()), q(t.typeColumn())));
+        }
         Set<ResourceKey> hit = new HashSet<>();
         for (KeyPairs chunk : pairs.chunks(dialect.maxInListSize())) {
-            StringBuilder s = new StringBuilder();
-            for (ResourceTable t : List.of(layout.current(), layout.history())) {
-                s.append(s.length() == 0 ? "" : " UNION ").append("SELECT ").append(q(t.typeColumn())).append(", ")
-                        .append(q(t.idColumn())).append(" FROM ").append(table(t, pairs.types().get(0)))
-                        .append(" WHERE ").append(dialect.keyPairPredicate(q(t.idColumn()), q(t.typeColumn()),
-                                chunk.size()));
-            }
             try (PreparedStatement ps = c.prepareStatement(s.toString())) {
                 int i = dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
                 dialect.bindKeyPairs(c, ps, i, chunk.ids(), chunk.types());
@@ -510,15 +509,12 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             return new KeyPairs(ids, types);
         }
 
-        int size() {
-            return ids.size();
-        }
-
         List<KeyPairs> chunks(int max) {
-            List<KeyPairs> chunks = new ArrayList<>();
-            for (int from = 0; from < ids.size(); from += max) {
-                int to = Math.min(ids.size(), from + max);
-                chunks.add(new KeyPairs(ids.subList(from, to), types.subList(from, to)));
+            List<List<String>> idChunks = ResourceKeys.chunks(ids, max);
+            List<List<String>> typeChunks = ResourceKeys.chunks(types, max);
+            List<KeyPairs> chunks = new ArrayList<>(idChunks.size());
+            for (int i = 0; i < idChunks.size(); i++) {
+                chunks.add(new KeyPairs(idChunks.get(i), typeChunks.get(i)));
             }
             return chunks;
         }
@@ -646,32 +642,22 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
 
     /**
      * Deletes the rows of a batch from one kind of table: a table shared by all types (it has a type column) in one
-     * statement per chunk of key pairs where the dialect {@link JdbcDialect#supportsKeyPairs() matches pairs}, else
+     * statement per chunk of key pairs where the dialect {@link JdbcDialect#supportsKeyPairs() matches pairs} and
+     * returns what it deleted, else
      * one statement per type and chunk of ids.
      */
     private void deleteAll(Connection c, Map<String, List<String>> byType,
                            java.util.function.Function<String, String> quotedTableOf, String typeColumn,
                            String idColumn, Set<ResourceKey> touched) throws SQLException {
-        if (typeColumn != null && dialect.supportsKeyPairs() && byType.size() > 1) {
+        if (typeColumn != null && dialect.supportsKeyPairs() && dialect.supportsDeleteReturning()
+                && byType.size() > 1) {
             String table = quotedTableOf.apply(byType.keySet().iterator().next());
+            String s = "DELETE FROM " + table + " WHERE " + dialect.keyPairPredicate(q(idColumn), q(typeColumn))
+                    + " RETURNING " + q(typeColumn) + ", " + q(idColumn);
             for (KeyPairs chunk : KeyPairs.of(byType).chunks(dialect.maxInListSize())) {
-                String where = " WHERE " + dialect.keyPairPredicate(q(idColumn), q(typeColumn), chunk.size());
-                if (!dialect.supportsDeleteReturning()) {
-                    try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT " + q(typeColumn) + ", "
-                            + q(idColumn) + " FROM " + table + where)) {
-                        dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
-                        collectKeys(ps, touched);
-                    }
-                }
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + where
-                        + (dialect.supportsDeleteReturning() ? " RETURNING " + q(typeColumn) + ", " + q(idColumn)
-                        : ""))) {
+                try (PreparedStatement ps = c.prepareStatement(s)) {
                     dialect.bindKeyPairs(c, ps, 1, chunk.ids(), chunk.types());
-                    if (dialect.supportsDeleteReturning()) {
-                        collectKeys(ps, touched);
-                    } else {
-                        ps.executeUpdate();
-                    }
+                    collectKeys(ps, touched);
                 }
             }
             return;

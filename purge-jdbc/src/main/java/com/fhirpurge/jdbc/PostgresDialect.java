@@ -76,7 +76,7 @@ public class PostgresDialect extends AnsiDialect {
     }
 
     @Override
-    public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn, int count) {
+    public String keyPairPredicate(String quotedIdColumn, String quotedTypeColumn) {
         return "(" + quotedIdColumn + ", " + quotedTypeColumn + ") IN (" + keyPairRows() + ")";
     }
 
