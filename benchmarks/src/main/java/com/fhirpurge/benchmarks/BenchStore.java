@@ -11,6 +11,7 @@ import com.fhirpurge.mongo.MongoJobRepository;
 import com.fhirpurge.mongo.MongoLayout;
 import com.fhirpurge.mongo.MongoResourceStore;
 import com.fhirpurge.spi.CompartmentParam;
+import com.fhirpurge.spi.ResourceKeys;
 import com.fhirpurge.spi.ResourceWriter;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -325,8 +326,7 @@ public enum BenchStore {
                 if (ids.isEmpty()) {
                     continue;
                 }
-                for (int from = 0; from < ids.size(); from += 500) {
-                    List<Object> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+                for (List<Object> chunk : ResourceKeys.chunks(ids, 500)) {
                     database.getCollection(layout.historyCollectionFor(type))
                             .deleteMany(Filters.in(layout.resourceIdField(), chunk));
                     current.deleteMany(Filters.in("_id", chunk));

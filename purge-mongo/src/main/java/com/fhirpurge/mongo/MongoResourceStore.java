@@ -317,13 +317,15 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
                 if (open.isEmpty()) {
                     break;
                 }
-                try (MongoCursor<Document> cursor = current(type).find(membershipOfAny(definition, type, open))
-                        .projection(Projections.include(referenceFieldsOf(definition, type)))
+                Set<String> params = new HashSet<>(definition.paramsOf(type).stream().map(CompartmentParam::name)
+                        .toList());
+                try (MongoCursor<Document> cursor = current(type).find(membershipOfAny(definition, type, params,
+                                open)).projection(Projections.include(referenceFieldsOf(definition, type)))
                         .sort(Sorts.ascending(ID)).iterator()) {
                     while (cursor.hasNext() && !open.isEmpty()) {
                         Document d = cursor.next();
                         String id = d.getString(ID);
-                        for (String owner : ownersAmong(d, definition, type, open)) {
+                        for (String owner : ownersAmong(d, definition, type, params, open)) {
                             boolean self = type.equals(definition.code()) && id.equals(owner);
                             if (!self) {
                                 List<ResourceKey> keys = members.computeIfAbsent(owner, o -> new ArrayList<>());
@@ -350,28 +352,30 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
      * {@code $elemMatch} with both the parameter and the target in lists (one index scan, one test per document),
      * else an {@code $or} of each owner's membership.
      */
-    private Bson membershipOfAny(CompartmentDefinition definition, String type, Collection<String> ownerIds) {
+    private Bson membershipOfAny(CompartmentDefinition definition, String type, Set<String> params,
+                                 Collection<String> ownerIds) {
         if (layout.membership() == Membership.REFERENCE_FIELD) {
-            List<String> names = definition.paramsOf(type).stream().map(CompartmentParam::name).distinct().toList();
             List<String> targets = ownerIds.stream().map(o -> definition.code() + "/" + o).toList();
             return Filters.elemMatch(layout.referencesField(),
-                    Filters.and(Filters.in(REF_PARAM, names), Filters.in(REF_TARGET, targets)));
+                    Filters.and(Filters.in(REF_PARAM, params), Filters.in(REF_TARGET, targets)));
         }
         return Filters.or(ownerIds.stream().map(o -> membership(new CompartmentScope(definition, o), type)).toList());
     }
 
-    /** Which of the owners a document references through a member parameter, in the owners' order. */
-    private List<String> ownersAmong(Document d, CompartmentDefinition definition, String type,
+    /**
+     * Which of the owners a document references through one of the type's member parameters ({@code params}), in the
+     * owners' order, by the same rules as {@link #membershipOfAny}.
+     */
+    private List<String> ownersAmong(Document d, CompartmentDefinition definition, String type, Set<String> params,
                                      Collection<String> ownerIds) {
         if (layout.membership() != Membership.REFERENCE_FIELD) {
-            return ownerIds.stream().filter(o -> references(d, definition, type, o)).toList();
+            return ownerIds.stream().filter(o -> referencesByPath(d, definition, type, o)).toList();
         }
-        Set<String> names = new HashSet<>(definition.paramsOf(type).stream().map(CompartmentParam::name).toList());
         String prefix = definition.code() + "/";
         Set<String> referenced = new HashSet<>();
         for (Document r : d.getList(layout.referencesField(), Document.class, List.of())) {
             String target = r.getString(REF_TARGET);
-            if (names.contains(r.getString(REF_PARAM)) && target != null && target.startsWith(prefix)) {
+            if (params.contains(r.getString(REF_PARAM)) && target != null && target.startsWith(prefix)) {
                 referenced.add(target.substring(prefix.length()));
             }
         }
@@ -393,20 +397,13 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
         return fields;
     }
 
-    /** Whether a document references the owner through a member parameter, by the same rules as the filter. */
-    private boolean references(Document d, CompartmentDefinition definition, String type, String ownerId) {
-        List<CompartmentParam> params = definition.paramsOf(type);
+    /**
+     * Whether a document of a path layout references the owner through a member parameter, by the same rules as the
+     * filter.
+     */
+    private boolean referencesByPath(Document d, CompartmentDefinition definition, String type, String ownerId) {
         String target = definition.code() + "/" + ownerId;
-        if (layout.membership() == Membership.REFERENCE_FIELD) {
-            Set<String> names = new HashSet<>(params.stream().map(CompartmentParam::name).toList());
-            for (Document r : d.getList(layout.referencesField(), Document.class, List.of())) {
-                if (names.contains(r.getString(REF_PARAM)) && target.equals(r.getString(REF_TARGET))) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        for (String path : pathsOf(params)) {
+        for (String path : pathsOf(definition.paramsOf(type))) {
             List<Object> values = new ArrayList<>();
             collect(d, (path + ".reference").split("\\."), 0, values);
             for (Object v : values) {
