@@ -126,6 +126,17 @@ public interface JdbcDialect {
     }
 
     /**
+     * Whether a query that pins some columns of an index by equality and reads the rest in index order lists the
+     * pinned columns first in its {@code ORDER BY}. Either form asks for the same order; the one to use is the one
+     * the optimizer recognises as the index order, so that it reads the range in order and stops at the limit.
+     *
+     * @return {@code true} by default: H2 sorts otherwise; {@code false} on MariaDB, which sorts when they are there
+     */
+    default boolean ordersByPinnedColumns() {
+        return true;
+    }
+
+    /**
      * Whether a test of two columns against a list of value pairs is best written as one list of {@code a/b}
      * strings, {@code CONCAT(a, '/', b) IN (?, ...)}, instead of an {@code OR} per value of the first column; the
      * compartment membership (a member type with one of its parameters, 100 pairs for Patient) is tested this way.

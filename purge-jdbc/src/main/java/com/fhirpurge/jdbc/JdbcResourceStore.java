@@ -157,9 +157,13 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        if (!dialect.supportsLateralUnnest() || scopes.size() < 2
-                || !MemberPages.oneDefinition(scopes)) {
+        if (scopes.size() < 2 || !MemberPages.oneDefinition(scopes)
+                || !(dialect.supportsLateralUnnest() || dialect.supportsKeySeek())) {
             return ResourceFinder.super.findFirstPages(scopes, limit);
+        }
+        if (!dialect.supportsLateralUnnest()) {
+            return sql.read("find the first members of " + scopes.size() + " compartments",
+                    c -> firstPagesInOwnerOrder(c, scopes, limit));
         }
         CompartmentDefinition definition = scopes.get(0).definition();
         List<String> owners = scopes.stream().map(CompartmentScope::ownerId).distinct().toList();
@@ -173,9 +177,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
                     .append(" CROSS JOIN LATERAL (SELECT ").append(q(r.sourceTypeColumn())).append(", ")
                     .append(q(r.sourceIdColumn())).append(" FROM ").append(q(r.table())).append(" WHERE ");
             appendMembership(s, scopes.get(0), "o.owner_id");
-            s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
-                    .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
-                    .append(" LIMIT ?) m ORDER BY 1, 2, 3");
+            s.append(memberOrder(true)).append(" LIMIT ?) m ORDER BY 1, 2, 3");
             try (PreparedStatement ps = c.prepareStatement(s.toString())) {
                 int i = dialect.bindIn(c, ps, 1, owners);
                 i = bindMembershipOf(ps, i, definition);
@@ -204,6 +206,81 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             }
             return pages;
         });
+    }
+
+    /**
+     * Where there is no lateral join but an index range seek (MariaDB, MySQL), a group's first pages come from a few
+     * reads of the owners' rows in (owner, type, id) order, each of at most {@code 4 * (limit + 1)} rows and each
+     * seeking past the last owner of the one before, instead of two queries per owner. An owner whose rows a read
+     * cut off is finished by a page read of its own from its last member, and no owner keeps more members than its
+     * page needs, so memory stays bounded by the group's pages.
+     */
+    private List<ResourcePage> firstPagesInOwnerOrder(Connection c, List<CompartmentScope> scopes, int limit)
+            throws SQLException {
+        CompartmentDefinition definition = scopes.get(0).definition();
+        Map<String, CompartmentScope> byOwner = new LinkedHashMap<>();
+        scopes.forEach(scope -> byOwner.putIfAbsent(scope.ownerId(), scope));
+        List<String> owners = List.copyOf(byOwner.keySet());
+        Set<String> existing = existingIds(c, definition.code(), owners);
+        Map<String, List<ResourceKey>> members = new HashMap<>();
+        int rowsPerRead = 4 * (limit + 1);
+        ReferenceTable r = layout.references();
+        for (List<String> chunk : chunks(owners)) {
+            String afterOwner = null;
+            while (true) {
+                StringBuilder s = new StringBuilder("SELECT ").append(q(r.targetIdColumn())).append(", ")
+                        .append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn())).append(" FROM ")
+                        .append(q(r.table())).append(" WHERE ");
+                appendMembership(s, definition, dialect.inPredicate(q(r.targetIdColumn()), chunk.size()),
+                        q(r.targetIdColumn()));
+                if (afterOwner != null) {
+                    s.append(" AND ").append(q(r.targetIdColumn())).append(" > ?");
+                }
+                s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(memberOrderPastOwner(true))
+                        .append(dialect.limitClause());
+                int read = 0;
+                String lastOwner = null;
+                try (PreparedStatement ps = c.prepareStatement(s.toString())) {
+                    int i = bindMembershipOf(ps, dialect.bindIn(c, ps, 1, chunk), definition);
+                    if (afterOwner != null) {
+                        ps.setString(i++, afterOwner);
+                    }
+                    ps.setInt(i, rowsPerRead);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            read++;
+                            lastOwner = rs.getString(1);
+                            List<ResourceKey> keys = members.computeIfAbsent(lastOwner, o -> new ArrayList<>());
+                            ResourceKey key = ResourceKey.of(rs.getString(2), rs.getString(3));
+                            if (keys.size() <= wanted(existing, lastOwner, limit)
+                                    && (keys.isEmpty() || !keys.get(keys.size() - 1).equals(key))) {
+                                keys.add(key);
+                            }
+                        }
+                    }
+                }
+                if (read < rowsPerRead) {
+                    break;
+                }
+                List<ResourceKey> cut = members.get(lastOwner);
+                int missing = wanted(existing, lastOwner, limit) + 1 - cut.size();
+                if (missing > 0) {
+                    cut.addAll(memberPage(c, byOwner.get(lastOwner), cut.get(cut.size() - 1), missing));
+                }
+                afterOwner = lastOwner;
+            }
+        }
+        List<ResourcePage> pages = new ArrayList<>(scopes.size());
+        for (CompartmentScope scope : scopes) {
+            ResourceKey owner = existing.contains(scope.ownerId()) ? scope.owner() : null;
+            pages.add(MemberPages.page(owner, members.getOrDefault(scope.ownerId(), List.of()), limit));
+        }
+        return pages;
+    }
+
+    /** How many members an owner's first page needs besides the owner. */
+    private static int wanted(Set<String> existing, String ownerId, int limit) {
+        return MemberPages.membersWanted(existing.contains(ownerId), limit);
     }
 
     /** Which of the ids have a current row of the type. */
@@ -299,9 +376,7 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
             if (last != null) {
                 s.append(" AND ").append(dialect.keyAfterPredicate(q(r.sourceTypeColumn()), q(r.sourceIdColumn())));
             }
-            s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
-                    .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
-                    .append(dialect.limitClause());
+            s.append(memberOrder(true)).append(dialect.limitClause());
             int read = 0;
             try (PreparedStatement ps = c.prepareStatement(s.toString())) {
                 int i = bindMembership(ps, 1, scope);
@@ -340,11 +415,32 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
         if (afterId) {
             s.append(" AND ").append(q(r.sourceIdColumn())).append(" > ?");
         }
-        // The pinned columns lead the ORDER BY so that every optimizer (H2's too) reads the index in order and stops
-        // at the limit instead of sorting the whole compartment.
-        return s.append(" ORDER BY ").append(q(r.targetIdColumn())).append(", ").append(q(r.targetTypeColumn()))
-                .append(", ").append(q(r.sourceTypeColumn())).append(", ").append(q(r.sourceIdColumn()))
-                .append(dialect.limitClause()).toString();
+        return s.append(memberOrder(false)).append(dialect.limitClause()).toString();
+    }
+
+    /**
+     * The order of a compartment page: the reference target index's order (target id, target type, source type,
+     * source id), written the way the dialect's optimizer reads that index in order and stops at the limit instead of
+     * sorting the compartment: with or without the columns the query pins by equality.
+     *
+     * @param typeOpen whether the source type is read in order too (else the query pins it)
+     */
+    private String memberOrder(boolean typeOpen) {
+        return " ORDER BY " + (dialect.ordersByPinnedColumns() ? q(layout.references().targetIdColumn()) + ", " : "")
+                + memberOrderPastOwner(typeOpen);
+    }
+
+    /** {@link #memberOrder} after the target id, for a query that pins the target type only. */
+    private String memberOrderPastOwner(boolean typeOpen) {
+        ReferenceTable r = layout.references();
+        StringBuilder s = new StringBuilder();
+        if (dialect.ordersByPinnedColumns()) {
+            s.append(q(r.targetTypeColumn())).append(", ");
+        }
+        if (typeOpen || dialect.ordersByPinnedColumns()) {
+            s.append(q(r.sourceTypeColumn())).append(", ");
+        }
+        return s.append(q(r.sourceIdColumn())).toString();
     }
 
     /** Rows pointing at the owner through a member parameter of the source's type, the owner itself excluded. */
@@ -357,17 +453,25 @@ public final class JdbcResourceStore implements ResourceFinder, ResourceEraser, 
      * {@link #bindMembership}) or a column of an enclosing query (then bound by {@link #bindMembershipOf}).
      */
     private void appendMembership(StringBuilder s, CompartmentScope scope, String ownerId) {
+        appendMembership(s, scope.definition(), q(layout.references().targetIdColumn()) + " = " + ownerId, ownerId);
+    }
+
+    /**
+     * The membership predicate: {@code ownerPredicate} on the target id (such as {@code target_id = ?}), the source
+     * not the owner given by {@code ownerId}, and the rest bound by {@link #bindMembershipOf}.
+     */
+    private void appendMembership(StringBuilder s, CompartmentDefinition definition, String ownerPredicate,
+                                  String ownerId) {
         ReferenceTable r = layout.references();
-        s.append(q(r.targetIdColumn())).append(" = ").append(ownerId).append(" AND ").append(q(r.targetTypeColumn()))
-                .append(" = ? AND ");
+        s.append(ownerPredicate).append(" AND ").append(q(r.targetTypeColumn())).append(" = ? AND ");
         if (dialect.matchesPairsAsText()) {
-            int pairs = scope.definition().members().values().stream().mapToInt(List::size).sum();
+            int pairs = definition.members().values().stream().mapToInt(List::size).sum();
             s.append(dialect.inPredicate("CONCAT(" + q(r.sourceTypeColumn()) + ", '/', " + q(r.paramColumn()) + ")",
                     pairs));
         } else {
             s.append('(');
             boolean first = true;
-            for (Map.Entry<String, List<CompartmentParam>> e : scope.definition().members().entrySet()) {
+            for (Map.Entry<String, List<CompartmentParam>> e : definition.members().entrySet()) {
                 s.append(first ? "(" : " OR (").append(q(r.sourceTypeColumn())).append(" = ? AND ")
                         .append(q(r.paramColumn())).append(" IN (");
                 for (int i = 0; i < e.getValue().size(); i++) {

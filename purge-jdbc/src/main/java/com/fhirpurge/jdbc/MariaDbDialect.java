@@ -41,6 +41,17 @@ public class MariaDbDialect extends AnsiDialect {
     }
 
     /**
+     * A column equated to a parameter counts as constant for the {@code ORDER BY} only when the connection's
+     * collation is the column's; under Connector/J's default ({@code utf8mb4_general_ci}) against the schema's
+     * {@code utf8mb4_bin}, MariaDB 10.11 sorted an owner's whole index range for every compartment page (a filesort
+     * reading 18,757 rows for a page of 500, 15 ms) where the order by the unpinned columns alone reads 500 rows.
+     */
+    @Override
+    public boolean ordersByPinnedColumns() {
+        return false;
+    }
+
+    /**
      * The row value comparison spelled out, {@code (a > ? OR (a = ? AND b > ?))}: MariaDB reads the row value form
      * as a filter over the whole range of the columns before, this one as an index range.
      */
