@@ -371,12 +371,12 @@ public final class PurgeService implements AutoCloseable {
 
     /**
      * Waits until a job reaches a final state or the timeout passes. A job this node's workers end is seen at once
-     * (a run ending here wakes the wait); for jobs other nodes run the status is read every 10 ms, backing off to
-     * 250 ms.
+     * (a run ending here wakes the wait); for jobs other nodes run the job's open tasks are counted every 10 ms,
+     * backing off to 250 ms. The whole status is read when none is left, and once more when the timeout passes.
      *
      * @param jobId   the job id
      * @param timeout the longest wait
-     * @return the last status read (final unless the timeout passed)
+     * @return the status (final unless the timeout passed)
      * @throws JobNotFoundException when no patient purge job has this id
      * @throws InterruptedException when interrupted
      */
@@ -385,36 +385,42 @@ public final class PurgeService implements AutoCloseable {
     }
 
     /**
-     * Reads a job's status until it is final: again soon after a run ends on this node (so a job this node's workers
-     * finish is seen at once, without polling the store), and at least every 10 ms doubling to 250 ms for jobs other
-     * nodes work on. Reads are spaced by four times what the last one took, so a job of many patients ending one by
-     * one costs its reader at most a fifth of a thread.
+     * Waits for a job's status to be final. The status (every task of the job) is read at the start, when the job
+     * has no open task left ({@link com.fhirpurge.spi.JobRepository#countOpenTasks}, one counting query) and at the
+     * timeout. The count is taken again soon after a run ends on this node, so a job this node's workers finish is
+     * seen at once, and at least every 10 ms doubling to 250 ms for jobs other nodes work on. Counts are spaced by
+     * four times what the last one took, so a job of many patients ending one by one costs its waiter at most a fifth
+     * of a thread.
      */
     private <S extends JobStatus> S await(String jobId, Duration timeout, java.util.function.Function<String, S> read)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pauseMillis = 10;
         long seen = engine.runsEnded();
-        long start = System.nanoTime();
         S status = read.apply(jobId);
-        long readNanos = System.nanoTime() - start;
+        long countNanos = 0;
+        long countedAt = System.nanoTime();
         while (!status.isFinished()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                break;
+                return read.apply(jobId);
             }
             engine.awaitRunEnd(seen, Duration.ofNanos(Math.min(left, Duration.ofMillis(pauseMillis).toNanos())));
             if (engine.runsEnded() != seen) {
                 pauseMillis = 10;
-                long spacing = 4 * readNanos - (System.nanoTime() - start - readNanos);
+                long spacing = 4 * countNanos - (System.nanoTime() - countedAt);
                 TimeUnit.NANOSECONDS.sleep(Math.min(spacing, deadline - System.nanoTime()));
             } else {
                 pauseMillis = Math.min(250, pauseMillis * 2);
             }
             seen = engine.runsEnded();
-            start = System.nanoTime();
-            status = read.apply(jobId);
-            readNanos = System.nanoTime() - start;
+            long start = System.nanoTime();
+            int open = storage.jobs().countOpenTasks(jobId);
+            countedAt = System.nanoTime();
+            countNanos = countedAt - start;
+            if (open == 0) {
+                status = read.apply(jobId);
+            }
         }
         return status;
     }
@@ -512,7 +518,7 @@ public final class PurgeService implements AutoCloseable {
      *
      * @param jobId   the job id
      * @param timeout the longest wait
-     * @return the last status read (final unless the timeout passed)
+     * @return the status (final unless the timeout passed)
      * @throws JobNotFoundException when no bulk delete job has this id
      * @throws InterruptedException when interrupted
      */

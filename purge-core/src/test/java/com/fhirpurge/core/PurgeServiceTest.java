@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.Mockito.atLeast;
+import static org.mockito.Mockito.atMost;
+import static org.mockito.Mockito.clearInvocations;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
@@ -164,6 +166,27 @@ class PurgeServiceTest {
 
     private static PatientStatus patient(PurgeJobStatus status, String patientId) {
         return status.patients().stream().filter(p -> p.patientId().equals(patientId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aWaiterCountsTheOpenTasksAndReadsEveryTaskOnlyAtTheStartTheEndAndTheTimeout() throws Exception {
+        aPatientWith("p1", 40);
+        aPatientWith("p2", 40);
+        JobRepository watched = spy(jobs);
+        PurgeService waiter = service(store, store, watched, config("waiter").build()); // no workers of its own
+        String jobId = waiter.submitPatientPurge(new PurgeRequest(List.of("p1", "p2"), null));
+
+        PurgeJobStatus timedOut = waiter.awaitTermination(jobId, Duration.ofMillis(200));
+        assertThat(timedOut.isFinished()).isFalse();
+        verify(watched, times(2)).findTasks(jobId); // at the start and at the timeout
+        verify(watched, atLeast(2)).countOpenTasks(jobId);
+
+        clearInvocations(watched);
+        started(store, config("worker").build());
+        PurgeJobStatus done = waiter.awaitTermination(jobId, WAIT);
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.purgedResourcesCount()).isEqualTo(80);
+        verify(watched, atMost(2)).findTasks(jobId); // at the start and when none was open
     }
 
     @Test

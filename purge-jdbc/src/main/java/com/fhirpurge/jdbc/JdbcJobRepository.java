@@ -229,6 +229,20 @@ public final class JdbcJobRepository implements JobRepository {
     }
 
     @Override
+    public int countOpenTasks(String jobId) {
+        return sql.read("count the open tasks of job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + task + " WHERE " + q("job_id")
+                    + " = ? AND " + q("state") + " IN ('NEW', 'PROCESSING')")) {
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public int countActiveJobs() {
         return sql.read("count active jobs", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(DISTINCT " + q("job_id") + ") FROM " + task

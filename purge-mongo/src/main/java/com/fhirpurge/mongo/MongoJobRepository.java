@@ -309,6 +309,12 @@ public final class MongoJobRepository implements JobRepository {
     }
 
     @Override
+    public int countOpenTasks(String jobId) {
+        return MongoCalls.call("count the open tasks of job " + jobId, () -> (int) tasks.countDocuments(Filters.and(
+                Filters.eq(JOB_ID, jobId), Filters.in(STATE, TaskState.NEW.name(), TaskState.PROCESSING.name()))));
+    }
+
+    @Override
     public int countActiveJobs() {
         return MongoCalls.call("count active jobs", () -> {
             int n = 0;

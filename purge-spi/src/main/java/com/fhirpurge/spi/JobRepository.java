@@ -58,6 +58,20 @@ public interface JobRepository {
     List<JobRecord> listJobs(String afterJobId, int limit);
 
     /**
+     * Counts a job's tasks still to run or running ({@link TaskState#NEW} or {@link TaskState#PROCESSING}): zero once
+     * the job is finished, and for an unknown job. A caller waiting for a job to end asks this instead of reading
+     * every task, so a repository should answer it with one counting query.
+     *
+     * <p>The default reads the tasks with {@link #findTasks}.
+     *
+     * @param jobId the job id
+     * @return the number of the job's open tasks
+     */
+    default int countOpenTasks(String jobId) {
+        return (int) findTasks(jobId).stream().filter(t -> !t.state().isFinal()).count();
+    }
+
+    /**
      * Counts the jobs that still have work: at least one task {@link TaskState#NEW} or {@link TaskState#PROCESSING}.
      * Hosts use it to refuse new jobs beyond a concurrency limit (HTTP 429).
      *

@@ -78,6 +78,11 @@ public final class InMemoryJobRepository implements JobRepository {
     }
 
     @Override
+    public synchronized int countOpenTasks(String jobId) {
+        return (int) tasks.values().stream().filter(t -> t.jobId().equals(jobId) && !t.state().isFinal()).count();
+    }
+
+    @Override
     public synchronized int countActiveJobs() {
         return (int) tasks.values().stream()
                 .filter(t -> t.state() == TaskState.NEW || t.state() == TaskState.PROCESSING)

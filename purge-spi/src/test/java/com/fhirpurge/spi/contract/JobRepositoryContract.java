@@ -200,6 +200,24 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void countsAJobsOpenTasksDownToZeroWhenItIsFinished() {
+        createJobWithTasks("job-1", T0, "p1", "p2", "p3");
+        createJobWithTasks("job-2", T0.plusSeconds(1), "p4");
+        assertThat(repo.countOpenTasks("job-1")).isEqualTo(3);
+        TaskRecord a = claim("w", T0.plusSeconds(2));
+        TaskRecord b = claim("w", T0.plusSeconds(2));
+        assertThat(repo.countOpenTasks("job-1")).as("running tasks are open").isEqualTo(3);
+
+        repo.finish(a.taskId(), a.lease(), TaskState.COMPLETED, TaskProgress.INITIAL, null, T0.plusSeconds(3));
+        repo.finish(b.taskId(), b.lease(), TaskState.ERROR, TaskProgress.INITIAL, "failed", T0.plusSeconds(3));
+        assertThat(repo.countOpenTasks("job-1")).isEqualTo(1);
+        repo.requestCancel("job-1", T0.plusSeconds(4));
+        assertThat(repo.countOpenTasks("job-1")).as("a cancelled new task is final").isZero();
+        assertThat(repo.countOpenTasks("job-2")).isEqualTo(1);
+        assertThat(repo.countOpenTasks("no-such-job")).isZero();
+    }
+
+    @Test
     void findsTheJobWithWorkLeftForATargetOfItsKindOnly() {
         createJobWithTasks("job-b", T0, "p1", "p2");
         createJobWithTasks("job-a", T0, "p2", "p3");
