@@ -169,6 +169,24 @@ class PurgeServiceTest {
     }
 
     @Test
+    void aClaimThatLosesARaceIsTriedAgainAtOnceNotAfterThePollInterval() throws Exception {
+        aPatientWith("p1", 20);
+        JobRepository racing = spy(jobs);
+        doThrow(new StoreException("Deadlock found when trying to get lock", null, true, "40001"))
+                .doCallRealMethod().when(racing).claim(any(), any(), any());
+        PurgeService purge = service(store, store, racing, config("node").workers(1)
+                .pollInterval(Duration.ofMinutes(10)).build());
+        String jobId = purge.submitPatientPurge("p1", null);
+        purge.start();
+
+        PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
+        assertThat(done.state()).as("claimed on the second try, not ten minutes later").isEqualTo(
+                TaskState.COMPLETED);
+        assertThat(done.purgedResourcesCount()).isEqualTo(20);
+        verify(racing, atLeast(2)).claim(any(), any(), any());
+    }
+
+    @Test
     void aWaiterCountsTheOpenTasksAndReadsEveryTaskOnlyAtTheStartTheEndAndTheTimeout() throws Exception {
         aPatientWith("p1", 40);
         aPatientWith("p2", 40);

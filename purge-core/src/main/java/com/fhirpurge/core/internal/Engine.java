@@ -16,6 +16,7 @@ import com.fhirpurge.spi.LeaseLostException;
 import com.fhirpurge.spi.CompartmentScope;
 import com.fhirpurge.spi.ResourcePage;
 import com.fhirpurge.spi.SearchCriteria;
+import com.fhirpurge.spi.StoreException;
 import com.fhirpurge.spi.TaskControl;
 import com.fhirpurge.spi.TaskProgress;
 import com.fhirpurge.spi.TaskRecord;
@@ -62,6 +63,8 @@ public final class Engine implements AutoCloseable {
     /** How often a started node forgets jobs past their retention. */
     static final Duration FORGET_EVERY = Duration.ofMinutes(1);
     private static final int FORGET_BATCH = 500;
+    /** Attempts of a claim that fails transiently before the worker waits for the poll interval. */
+    private static final int CLAIM_ATTEMPTS = 3;
 
     private final Map<String, ActiveTask> active = new ConcurrentHashMap<>();
     private final Map<String, JobRecord> jobCache = new ConcurrentHashMap<>();
@@ -219,14 +222,7 @@ public final class Engine implements AutoCloseable {
     private void workLoop(String owner) {
         LOG.debug("worker {} started", owner);
         while (running) {
-            Optional<TaskRecord> claimed;
-            try {
-                Instant now = clock.instant();
-                claimed = storage.jobs().claim(owner, now, now.plus(config.leaseDuration()));
-            } catch (RuntimeException e) {
-                LOG.warn("worker {}: claiming a task failed, will try again: {}", owner, e.getMessage());
-                claimed = Optional.empty();
-            }
+            Optional<TaskRecord> claimed = claim(owner);
             try {
                 if (claimed.isEmpty()) {
                     pause(config.pollInterval());
@@ -242,6 +238,31 @@ public final class Engine implements AutoCloseable {
             }
         }
         LOG.debug("worker {} stopped", owner);
+    }
+
+    /**
+     * Claims a task, or nothing when none is runnable or the claim failed. A transient failure is tried again at once,
+     * up to {@value #CLAIM_ATTEMPTS} times: it is mostly a claim that lost a race (a deadlock between claimers on
+     * MariaDB and MySQL, a serialization failure), and waiting the poll interval after it would idle the worker
+     * while tasks are waiting.
+     */
+    private Optional<TaskRecord> claim(String owner) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Instant now = clock.instant();
+                return storage.jobs().claim(owner, now, now.plus(config.leaseDuration()));
+            } catch (StoreException e) {
+                if (!e.isTransient() || attempt >= CLAIM_ATTEMPTS) {
+                    LOG.warn("worker {}: claiming a task failed, will try again: {}", owner, e.getMessage());
+                    return Optional.empty();
+                }
+                LOG.debug("worker {}: claiming a task failed transiently, trying again at once: {}", owner,
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("worker {}: claiming a task failed, will try again: {}", owner, e.getMessage());
+                return Optional.empty();
+            }
+        }
     }
 
     /**
