@@ -26,7 +26,7 @@ import java.util.UUID;
  * @param maxAttempts       attempts of one store call on transient failures before the task ends in error: 1 to 100;
  *                          default 5
  * @param initialBackoff    the wait after the first transient failure, doubled after each further one; default
- *                          200 ms
+ *                          200 ms (a deadlock or serialization failure is first tried again within 10 ms)
  * @param maxBackoff        the longest wait between attempts; default 10 s
  * @param shutdownTimeout   how long {@link PurgeService#close()} waits for workers to finish their batch; default 30 s
  * @param nodeId            this node's name in lease owners and thread names; default derived from the process

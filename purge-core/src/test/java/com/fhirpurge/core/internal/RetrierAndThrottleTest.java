@@ -38,6 +38,39 @@ class RetrierAndThrottleTest {
     }
 
     @Test
+    void aLostRaceIsTriedAgainAtOnceThenFurtherFailuresWaitTheBackoff() throws Exception {
+        Retrier retrier = new Retrier(5, Duration.ofMillis(100), Duration.ofMillis(300), recording);
+        AtomicInteger calls = new AtomicInteger();
+
+        String result = retrier.call("job", "op", () -> {
+            if (calls.incrementAndGet() < 4) {
+                throw new StoreException("Deadlock found when trying to get lock", null, true, "40001/1213");
+            }
+            return "ok";
+        });
+
+        assertThat(result).isEqualTo("ok");
+        assertThat(waits).hasSize(3);
+        assertThat(waits.get(0)).isPositive().isLessThanOrEqualTo(Duration.ofMillis(Retrier.RACE_PAUSE_MILLIS));
+        assertThat(waits.subList(1, 3)).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+    }
+
+    @Test
+    void aConnectionFailureWaitsTheBackoffFromTheFirstRetry() throws Exception {
+        Retrier retrier = new Retrier(3, Duration.ofMillis(100), Duration.ofMillis(300), recording);
+        AtomicInteger calls = new AtomicInteger();
+
+        retrier.call("job", "op", () -> {
+            if (calls.incrementAndGet() < 2) {
+                throw new StoreException("connection reset", null, true, "08006/0");
+            }
+            return "ok";
+        });
+
+        assertThat(waits).containsExactly(Duration.ofMillis(100));
+    }
+
+    @Test
     void permanentFailuresAndExhaustedRetriesPassThrough() {
         Retrier retrier = new Retrier(3, Duration.ofMillis(1), Duration.ofMillis(1), recording);
         AtomicInteger calls = new AtomicInteger();
