@@ -145,7 +145,7 @@ public final class BenchmarkMain {
         line("");
         line("Each invocation purges the given number of resources of synthetic patients (20% of the resources with a "
                 + "second version; about 5 reference and 5 search index rows per resource); engine: batch 500, "
-                + "2 workers, groups of up to 32 small patients (the default). Median (min–max) over the measured "
+                + "2 workers, groups of up to 128 small patients (the default). Median (min–max) over the measured "
                 + "iterations.");
         line("");
         line("| store | resources per invocation | resources per patient | engine | naive | ceiling "

@@ -38,7 +38,7 @@ import java.util.UUID;
  * @param groupSize         the most patient-purge tasks a worker claims at once to erase together: patients whose
  *                          whole compartment fits in one batch share the commits (claim, write-ahead checkpoint,
  *                          erase, finish) instead of paying four each; 1 to 1,000, where 1 runs every patient on its
- *                          own; default 32
+ *                          own; default 128 (a group holds at most this many first pages of {@code batchSize} keys)
  * @param localBaseUrls     the FHIR base URLs under which an absolute reference is local, as the host's reference
  *                          extractor was given them; the dry run reads references out of stored resources with them;
  *                          default none (only relative references are local)
@@ -160,7 +160,7 @@ public record PurgeConfig(int batchSize, int workers, Duration leaseDuration, Du
         private String nodeId;
         private CompartmentDefinition compartment;
         private Duration jobRetention = Duration.ofDays(30);
-        private int groupSize = 32;
+        private int groupSize = 128;
         private List<String> localBaseUrls = List.of();
 
         private Builder() {
