@@ -657,12 +657,18 @@ public final class MongoResourceStore implements ResourceFinder, ResourceEraser,
                 for (List<String> ids : chunks(e.getValue())) {
                     Bson inCurrent = Filters.in(ID, ids);
                     Bson inHistory = Filters.in(layout.resourceIdField(), ids);
+                    Set<String> onlyHistory = new LinkedHashSet<>(ids);
                     for (Document d : find(s, cur, inCurrent).projection(Projections.include(ID))) {
                         touched.add(ResourceKey.of(type, d.getString(ID)));
+                        onlyHistory.remove(d.getString(ID));
                     }
-                    for (Document d : find(s, hist, inHistory).projection(Projections.include(
-                            layout.resourceIdField()))) {
-                        touched.add(ResourceKey.of(type, d.getString(layout.resourceIdField())));
+                    // A resource with a current document is touched whatever its history holds: history is read
+                    // only for the ids that have none (a resource left with history alone).
+                    if (!onlyHistory.isEmpty()) {
+                        for (Document d : find(s, hist, Filters.in(layout.resourceIdField(), onlyHistory))
+                                .projection(Projections.include(layout.resourceIdField()))) {
+                            touched.add(ResourceKey.of(type, d.getString(layout.resourceIdField())));
+                        }
                     }
                     // History first, the current document (with its references) last: see the class comment.
                     deleteMany(s, hist, inHistory);
