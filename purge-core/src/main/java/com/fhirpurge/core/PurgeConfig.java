@@ -38,7 +38,9 @@ import java.util.UUID;
  * @param groupSize         the most patient-purge tasks a worker claims at once to erase together: patients whose
  *                          whole compartment fits in one batch share the commits (claim, write-ahead checkpoint,
  *                          erase, finish) instead of paying four each; 1 to 1,000, where 1 runs every patient on its
- *                          own; default 128 (a group holds at most this many first pages of {@code batchSize} keys)
+ *                          own; default 128. A group takes fewer where the first patient's compartment is bigger:
+ *                          about four batches' worth of patients its size, so middling patients still spread over
+ *                          the workers. A group holds at most this many first pages of {@code batchSize} keys
  * @param localBaseUrls     the FHIR base URLs under which an absolute reference is local, as the host's reference
  *                          extractor was given them; the dry run reads references out of stored resources with them;
  *                          default none (only relative references are local)

@@ -604,7 +604,9 @@ class PurgeServiceTest {
         }
         Map<ResourceKey, Footprint> control = aControlSetReferencing("s0");
         JobRepository counted = spy(jobs);
-        PurgeService purge = service(store, store, counted, config("a").workers(1).groupSize(8).build()).start();
+        // Batches of 10: four batches hold eight patients of five, so groupSize is what bounds the groups.
+        PurgeService purge = service(store, store, counted, config("a").workers(1).batchSize(10).groupSize(8)
+                .build()).start();
 
         String jobId = purge.submitPatientPurge(new PurgeRequest(ids, null));
         PurgeJobStatus done = purge.awaitTermination(jobId, WAIT);
@@ -624,6 +626,27 @@ class PurgeServiceTest {
         ArgumentCaptor<List<TaskUpdate>> writes = ArgumentCaptor.captor();
         verify(counted, times(10)).writeAll(writes.capture(), any());
         assertThat(writes.getAllValues()).allSatisfy(w -> assertThat(w).hasSize(8));
+    }
+
+    @Test
+    void aGroupTakesAboutFourBatchesWorthOfPatientsTheSizeOfItsFirst() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            aPatientWith("m" + i, 5);
+            ids.add("m" + i);
+        }
+        JobRepository counted = spy(jobs);
+        // Batches of 5: four batches hold four patients of five, far fewer than groupSize.
+        PurgeService purge = service(store, store, counted, config("a").workers(1).batchSize(5).groupSize(100)
+                .build()).start();
+
+        PurgeJobStatus done = purge.awaitTermination(purge.submitPatientPurge(new PurgeRequest(ids, null)), WAIT);
+
+        assertThat(done.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(done.purgedResourcesCount()).isEqualTo(120);
+        ArgumentCaptor<List<TaskUpdate>> writes = ArgumentCaptor.captor();
+        verify(counted, times(12)).writeAll(writes.capture(), any());
+        assertThat(writes.getAllValues()).allSatisfy(w -> assertThat(w).hasSize(4));
     }
 
     @Test

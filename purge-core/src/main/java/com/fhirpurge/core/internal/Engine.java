@@ -63,6 +63,8 @@ public final class Engine implements AutoCloseable {
     /** How often a started node forgets jobs past their retention. */
     static final Duration FORGET_EVERY = Duration.ofMinutes(1);
     private static final int FORGET_BATCH = 500;
+    /** A group claims about this many batches' worth of patients of its seed's size. */
+    private static final int GROUP_BATCHES = 4;
     /** Attempts of a claim that fails transiently before the worker waits for the poll interval. */
     private static final int CLAIM_ATTEMPTS = 3;
 
@@ -267,7 +269,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Runs a claimed task. A fresh patient-purge task whose compartment fits one page seeds a group: the worker
-     * claims up to {@link PurgeConfig#groupSize()} - 1 more tasks and purges the small fresh patients among them
+     * claims up to {@link PurgeConfig#groupSize()} - 1 more tasks ({@link #claimMore}: fewer for bigger seeds) and
+     * purges the small fresh patients among them
      * together ({@link PatientGroupRun}); every other task, and every member that must go on alone, then runs on its
      * own, in order. A big compartment never makes a worker claim more, so big patients spread over the workers.
      */
@@ -283,7 +286,7 @@ public final class Engine implements AutoCloseable {
             List<PatientGroupRun.Member> members = new ArrayList<>(wholeCompartments(List.of(seed), alone));
             if (!members.isEmpty()) {
                 List<ActiveTask> more = new ArrayList<>();
-                for (TaskRecord t : claimMore(owner)) {
+                for (TaskRecord t : claimMore(owner, members.get(0).page().items().size())) {
                     ActiveTask task = register(new ActiveTask(t));
                     held.add(task);
                     (groupable(t) ? more : alone).add(task);
@@ -375,10 +378,20 @@ public final class Engine implements AutoCloseable {
         return members;
     }
 
-    private List<TaskRecord> claimMore(String owner) {
+    /**
+     * Claims the rest of a group: up to {@link PurgeConfig#groupSize()} - 1 tasks, and no more than make about
+     * {@value #GROUP_BATCHES} batches if the others are the size of the seed, so the work of a job of middling
+     * patients still spreads over the workers instead of one worker holding a hundred of them.
+     */
+    private List<TaskRecord> claimMore(String owner, int seedSize) {
+        int fit = GROUP_BATCHES * config.batchSize() / Math.max(1, seedSize);
+        int limit = Math.min(config.groupSize(), fit) - 1;
+        if (limit < 1) {
+            return List.of();
+        }
         try {
             Instant now = clock.instant();
-            return storage.jobs().claimUpTo(owner, now, now.plus(config.leaseDuration()), config.groupSize() - 1);
+            return storage.jobs().claimUpTo(owner, now, now.plus(config.leaseDuration()), limit);
         } catch (RuntimeException e) {
             LOG.warn("worker {}: claiming more tasks failed; going on with those claimed: {}", owner, e.getMessage());
             return List.of();
