@@ -244,7 +244,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Claims a task, or nothing when none is runnable or the claim failed. A transient failure is tried again at once,
-     * up to {@value #CLAIM_ATTEMPTS} times: it is mostly a claim that lost a race (a deadlock between claimers on
+     * {@value #CLAIM_ATTEMPTS} attempts in all: it is mostly a claim that lost a race (a deadlock between claimers on
      * MariaDB and MySQL, a serialization failure), and waiting the poll interval after it would idle the worker
      * while tasks are waiting.
      */
