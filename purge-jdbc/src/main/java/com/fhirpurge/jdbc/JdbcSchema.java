@@ -6,8 +6,9 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * Creates the shipped schemas. Both calls are idempotent: every statement is {@code CREATE ... IF NOT EXISTS}, so
- * they are safe at every start-up and on every node. The DDL is also shipped as plain SQL files
+ * Creates the shipped schemas. Both calls are idempotent, so they are safe at every start-up and on every node: every
+ * statement is {@code CREATE ... IF NOT EXISTS}, and on PostgreSQL one {@code ALTER TABLE} sets the task table's fill
+ * factor, which brings a task table of an earlier release up to date. The DDL is also shipped as plain SQL files
  * ({@code com/fhirpurge/jdbc/<dialect>-reference-schema.sql}, {@code <dialect>-job-schema.sql}) for vendors who
  * manage schemas with their own migration tool.
  */
