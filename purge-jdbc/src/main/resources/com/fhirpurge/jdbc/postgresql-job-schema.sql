@@ -28,10 +28,10 @@ CREATE TABLE IF NOT EXISTS "${prefix}task" (
     "erased_digest"    CHAR(64),
     "kept_count"       BIGINT       NOT NULL,
     "kept"             TEXT         NOT NULL
-) WITH (fillfactor = 70);
+);
 -- A task row is written three times or more (claim, checkpoints, heartbeats, finish). Room left on its page lets a
 -- checkpoint, which changes no indexed column, be a HOT update: a new row version on the same page and no new entry
--- in any of the four indexes. Set again for a table an earlier release created without it.
+-- in any of the four indexes. One statement for a new table and for one an earlier release created without it.
 ALTER TABLE "${prefix}task" SET (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS "${prefix}task_job" ON "${prefix}task" ("job_id", "ordinal");
 CREATE INDEX IF NOT EXISTS "${prefix}task_runnable" ON "${prefix}task" ("state", "lease_until");

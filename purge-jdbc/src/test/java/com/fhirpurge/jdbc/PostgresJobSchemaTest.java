@@ -87,11 +87,9 @@ class PostgresJobSchemaTest {
         return values;
     }
 
-    private void execute(String... statements) throws SQLException {
+    private void execute(String statement) throws SQLException {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
+            s.execute(statement);
         }
     }
 }
