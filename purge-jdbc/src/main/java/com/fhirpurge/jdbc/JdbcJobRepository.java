@@ -21,9 +21,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +40,9 @@ import javax.sql.DataSource;
  * {@link JdbcSchema#createJobSchema}).
  *
  * <p><b>Claims.</b> Where the database has {@code SKIP LOCKED} (PostgreSQL, MariaDB 10.6+, MySQL 8+), a claim
- * locks the oldest runnable task row, skipping rows other nodes are claiming, and updates it in the same
- * transaction: claimers never wait on each other. Elsewhere (H2) a claim reads a few candidates and takes the first
+ * locks the oldest runnable task rows, skipping rows other nodes are claiming, and updates them in the same
+ * transaction: claimers never wait on each other, and each locks only the rows it claims (and, after a crash, a
+ * few more whose lease has ended). Elsewhere (H2) a claim reads a few candidates and takes the first
  * whose {@code fence} is unchanged with one guarded {@code UPDATE ... WHERE fence = ?}; zero rows updated means
  * another node won that task, not an error.
  *
@@ -58,6 +61,12 @@ public final class JdbcJobRepository implements JobRepository {
             + "cancel_requested, error_reason, updated_at, total_count, erased_by_type, page_token, pass, pending, "
             + "erased_digest, kept_count, kept";
     private static final int CANDIDATES = 8;
+    /**
+     * A claim's isolation, whatever the pool's default: the locking reads take no gap locks. Under MariaDB's and
+     * MySQL's default, REPEATABLE READ, the read of tasks whose lease has ended locks the gap its range ends in, where
+     * the other claimers' leases go; two claims then wait on each other or deadlock.
+     */
+    private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
 
     private final Sql sql;
     private final JdbcDialect dialect;
@@ -65,6 +74,7 @@ public final class JdbcJobRepository implements JobRepository {
     private final String task;
     private final String taskColumns;
     private final String runnable;
+    private final String claimOrder;
 
     /**
      * Creates a repository.
@@ -86,6 +96,7 @@ public final class JdbcJobRepository implements JobRepository {
         this.taskColumns = String.join(", ", quoted);
         this.runnable = "(" + q("state") + " = 'NEW' OR (" + q("state") + " = 'PROCESSING' AND " + q("lease_until")
                 + " <= ?))";
+        this.claimOrder = q("job_created_at") + ", " + q("job_id") + ", " + q("ordinal");
     }
 
     /**
@@ -274,9 +285,10 @@ public final class JdbcJobRepository implements JobRepository {
 
     @Override
     public Optional<TaskRecord> claim(String owner, Instant now, Instant leaseUntil) {
-        return sql.inTransaction("claim a task", c -> dialect.supportsSkipLocked()
-                ? claimSkipLocked(c, owner, now, leaseUntil)
-                : claimGuarded(c, owner, now, leaseUntil));
+        if (dialect.supportsSkipLocked()) {
+            return claimUpTo(owner, now, leaseUntil, 1).stream().findFirst();
+        }
+        return sql.inTransaction("claim a task", c -> claimGuarded(c, owner, now, leaseUntil));
     }
 
     /**
@@ -288,20 +300,14 @@ public final class JdbcJobRepository implements JobRepository {
         if (limit < 1) {
             throw new IllegalArgumentException("Limit must be at least 1, was " + limit);
         }
-        if (!dialect.supportsSkipLocked() || limit == 1) {
+        if (!dialect.supportsSkipLocked()) {
             return JobRepository.super.claimUpTo(owner, now, leaseUntil, limit);
         }
         return sql.inTransaction("claim up to " + limit + " tasks", c -> {
-            List<String> taskIds = new ArrayList<>(limit);
-            try (PreparedStatement ps = c.prepareStatement(candidatesSql() + dialect.forUpdateSkipLocked())) {
-                ps.setLong(1, JdbcResourceStore.micros(now));
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        taskIds.add(rs.getString(1));
-                    }
-                }
+            try (Statement s = c.createStatement()) {
+                s.execute(READ_COMMITTED);
             }
+            List<String> taskIds = lockRunnable(c, now, limit);
             if (taskIds.isEmpty()) {
                 return List.of();
             }
@@ -330,33 +336,55 @@ public final class JdbcJobRepository implements JobRepository {
         });
     }
 
-    private String candidatesSql() {
-        return "SELECT " + q("task_id") + ", " + q("fence") + " FROM " + task + " WHERE " + runnable + " ORDER BY "
-                + q("job_created_at") + ", " + q("job_id") + ", " + q("ordinal") + dialect.limitClause();
+    /**
+     * Locks the first {@code limit} runnable tasks in claim order that no other transaction holds, and returns their
+     * ids in that order. Two locking reads, each in claim order with its own limit: tasks whose lease has ended (few;
+     * they are left by a crash or an early release), then new tasks; the first {@code limit} of both are claimed.
+     * One read of both kinds ({@code state = 'NEW' OR ...}) cannot be served by an index in claim order, and MariaDB
+     * and MySQL lock every row they read, before the sort and the limit: such a claim locked every runnable task, so
+     * another node's claim found none until it committed. Read by {@code state = 'NEW'} alone, the task table's
+     * {@code task_claim} index yields the rows in claim order and the read stops at the limit.
+     */
+    private List<String> lockRunnable(Connection c, Instant now, int limit) throws SQLException {
+        List<Candidate> candidates = new ArrayList<>();
+        lockCandidates(c, q("state") + " = 'PROCESSING' AND " + q("lease_until") + " <= ?",
+                JdbcResourceStore.micros(now), limit, candidates);
+        lockCandidates(c, q("state") + " = 'NEW'", null, limit, candidates);
+        candidates.sort(Candidate.CLAIM_ORDER);
+        return candidates.stream().limit(limit).map(Candidate::taskId).toList();
     }
 
-    private Optional<TaskRecord> claimSkipLocked(Connection c, String owner, Instant now, Instant leaseUntil)
+    private void lockCandidates(Connection c, String where, Long leaseEnded, int limit, List<Candidate> into)
             throws SQLException {
-        String taskId;
-        try (PreparedStatement ps = c.prepareStatement(candidatesSql() + dialect.forUpdateSkipLocked())) {
-            ps.setLong(1, JdbcResourceStore.micros(now));
-            ps.setInt(2, 1);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + q("task_id") + ", " + q("job_created_at") + ", "
+                + q("job_id") + ", " + q("ordinal") + " FROM " + task + " WHERE " + where + " ORDER BY "
+                + claimOrder + dialect.limitClause() + dialect.forUpdateSkipLocked())) {
+            int i = 1;
+            if (leaseEnded != null) {
+                ps.setLong(i++, leaseEnded);
+            }
+            ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
+                while (rs.next()) {
+                    into.add(new Candidate(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getInt(4)));
                 }
-                taskId = rs.getString(1);
             }
         }
-        takeLease(c, taskId, null, owner, now, leaseUntil);
-        return Optional.of(readTask(c, taskId));
+    }
+
+    /** A runnable task seen by a claim, with the columns that order claims. */
+    private record Candidate(String taskId, long jobCreatedAt, String jobId, int ordinal) {
+
+        static final Comparator<Candidate> CLAIM_ORDER = Comparator.comparingLong(Candidate::jobCreatedAt)
+                .thenComparing(Candidate::jobId).thenComparingInt(Candidate::ordinal);
     }
 
     private Optional<TaskRecord> claimGuarded(Connection c, String owner, Instant now, Instant leaseUntil)
             throws SQLException {
         while (true) {
             Map<String, Long> candidates = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(candidatesSql())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + q("task_id") + ", " + q("fence") + " FROM "
+                    + task + " WHERE " + runnable + " ORDER BY " + claimOrder + dialect.limitClause())) {
                 ps.setLong(1, JdbcResourceStore.micros(now));
                 ps.setInt(2, CANDIDATES);
                 try (ResultSet rs = ps.executeQuery()) {

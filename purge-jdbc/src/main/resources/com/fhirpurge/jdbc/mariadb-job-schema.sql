@@ -29,5 +29,6 @@ CREATE TABLE IF NOT EXISTS `${prefix}task` (
     `kept`             LONGTEXT     NOT NULL,
     INDEX `${prefix}task_job` (`job_id`, `ordinal`),
     INDEX `${prefix}task_runnable` (`state`, `lease_until`),
+    INDEX `${prefix}task_claim` (`state`, `job_created_at`, `job_id`, `ordinal`),
     INDEX `${prefix}task_target` (`target`, `state`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -9,13 +9,17 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
  * A data source that, once armed, fails the n-th statement execution or commit with a connection error, as a dropped
- * connection mid-transaction would. Test support only.
+ * connection mid-transaction would, or holds the next commit until released, as a transaction still open on another
+ * node would. Test support only.
  */
 final class FaultyDataSource implements DataSource {
 
@@ -23,6 +27,7 @@ final class FaultyDataSource implements DataSource {
 
     private final DataSource delegate;
     private final AtomicInteger countdown = new AtomicInteger(-1);
+    private final AtomicReference<CommitHold> hold = new AtomicReference<>();
 
     FaultyDataSource(DataSource delegate) {
         this.delegate = delegate;
@@ -31,6 +36,38 @@ final class FaultyDataSource implements DataSource {
     /** Fails the {@code n}-th statement execution or commit from now on (1 = the next one). */
     void failExecution(int n) {
         countdown.set(n);
+    }
+
+    /** Holds the next commit, its transaction's locks still taken, until the returned hold is released. */
+    CommitHold holdNextCommit() {
+        CommitHold next = new CommitHold();
+        hold.set(next);
+        return next;
+    }
+
+    /** A commit held back: the transaction has done its work and waits for {@link #release()} to commit. */
+    static final class CommitHold {
+        private final CountDownLatch reached = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        /** Waits until a transaction has reached the held commit. */
+        void awaitReached() throws InterruptedException {
+            if (!reached.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("no transaction reached its commit");
+            }
+        }
+
+        /** Lets the held commit go on. */
+        void release() {
+            released.countDown();
+        }
+
+        private void await() throws InterruptedException {
+            reached.countDown();
+            if (!released.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("the held commit was never released");
+            }
+        }
     }
 
     @Override
@@ -47,6 +84,10 @@ final class FaultyDataSource implements DataSource {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("commit")) {
                 failIfDue();
+                CommitHold held = hold.getAndSet(null);
+                if (held != null) {
+                    held.await();
+                }
             }
             Object result = invoke(connection, method, args);
             if (result instanceof PreparedStatement ps && method.getName().equals("prepareStatement")) {

@@ -352,6 +352,25 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void tasksWhoseLeaseEndedAndNewTasksAreClaimedTogetherInJobOrder() {
+        createJobWithTasks("job-a", T0, "p1");
+        createJobWithTasks("job-c", T0.plusSeconds(10), "p3");
+        List<TaskRecord> crashed = repo.claimUpTo("worker-a", T0.plusSeconds(20), T0.plusSeconds(20).plus(LEASE), 2);
+        assertThat(crashed).extracting(TaskRecord::target).containsExactly("p1", "p3");
+        createJobWithTasks("job-b", T0.plusSeconds(5), "p2"); // older than job-c, stored after its claim
+        createJobWithTasks("job-d", T0.plusSeconds(15), "p4");
+        Instant ended = T0.plusSeconds(20).plus(LEASE);
+
+        List<TaskRecord> first = repo.claimUpTo("worker-b", ended, ended.plus(LEASE), 3);
+
+        assertThat(first).extracting(TaskRecord::target).containsExactly("p1", "p2", "p3");
+        assertThat(first).extracting(t -> t.lease().fence()).containsExactly(2L, 1L, 2L);
+        assertThat(repo.claimUpTo("worker-b", ended, ended.plus(LEASE), 3)).extracting(TaskRecord::target)
+                .containsExactly("p4");
+        assertThat(repo.claim("worker-b", ended, ended.plus(LEASE))).isEmpty();
+    }
+
+    @Test
     void writeAllCheckpointsAndFinishesEachTaskAndAnswersALostLeaseWithoutStoppingTheOthers() {
         createJobWithTasks("job-1", T0, "p1", "p2", "p3");
         createJobWithTasks("job-2", T0, "p4");
