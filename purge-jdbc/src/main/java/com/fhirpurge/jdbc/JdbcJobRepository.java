@@ -311,16 +311,21 @@ public final class JdbcJobRepository implements JobRepository {
             if (taskIds.isEmpty()) {
                 return List.of();
             }
-            // The rows are locked and runnable, so every update applies: one batch, then one read of them all.
-            try (PreparedStatement ps = c.prepareStatement(takeLeaseSql(false))) {
-                for (String taskId : taskIds) {
-                    bindTakeLease(ps, taskId, null, owner, now, leaseUntil);
-                    ps.addBatch();
+            // The rows are locked and runnable, and every one takes the same lease: one update of them all (a
+            // statement per task cost MariaDB 130-170 us each), then one read of them all.
+            List<List<String>> chunks = ResourceKeys.chunks(taskIds, dialect.maxInListSize());
+            for (List<String> chunk : chunks) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + task + " SET " + leaseAssignments()
+                        + " WHERE " + dialect.inPredicate(q("task_id"), chunk.size()) + " AND " + runnable)) {
+                    ps.setString(1, owner);
+                    ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
+                    ps.setLong(3, JdbcResourceStore.micros(now));
+                    ps.setLong(dialect.bindIn(c, ps, 4, chunk), JdbcResourceStore.micros(now));
+                    ps.executeUpdate();
                 }
-                ps.executeBatch();
             }
             Map<String, TaskRecord> read = new HashMap<>();
-            for (List<String> chunk : ResourceKeys.chunks(taskIds, dialect.maxInListSize())) {
+            for (List<String> chunk : chunks) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + taskColumns + " FROM " + task + " WHERE "
                         + dialect.inPredicate(q("task_id"), chunk.size()))) {
                     dialect.bindIn(c, ps, 1, chunk);
@@ -405,32 +410,26 @@ public final class JdbcJobRepository implements JobRepository {
         }
     }
 
-    /** Leases a task to {@code owner}, bumping the fence; guarded by the seen fence when one is given. */
-    private boolean takeLease(Connection c, String taskId, Long seenFence, String owner, Instant now,
+    /** Leases a task to {@code owner} if its fence is still the one seen, bumping the fence. */
+    private boolean takeLease(Connection c, String taskId, long seenFence, String owner, Instant now,
                               Instant leaseUntil) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(takeLeaseSql(seenFence != null))) {
-            bindTakeLease(ps, taskId, seenFence, owner, now, leaseUntil);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + task + " SET " + leaseAssignments() + " WHERE "
+                + q("task_id") + " = ? AND " + runnable + " AND " + q("fence") + " = ?")) {
+            ps.setString(1, owner);
+            ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
+            ps.setLong(3, JdbcResourceStore.micros(now));
+            ps.setString(4, taskId);
+            ps.setLong(5, JdbcResourceStore.micros(now));
+            ps.setLong(6, seenFence);
             return ps.executeUpdate() == 1;
         }
     }
 
-    private String takeLeaseSql(boolean fenced) {
-        return "UPDATE " + task + " SET " + q("state") + " = 'PROCESSING', " + q("lease_owner") + " = ?, "
-                + q("lease_until") + " = ?, " + q("fence") + " = " + q("fence") + " + 1, " + q("error_reason")
-                + " = NULL, " + q("updated_at") + " = ? WHERE " + q("task_id") + " = ? AND " + runnable
-                + (fenced ? " AND " + q("fence") + " = ?" : "");
-    }
-
-    private static void bindTakeLease(PreparedStatement ps, String taskId, Long seenFence, String owner, Instant now,
-                                      Instant leaseUntil) throws SQLException {
-        ps.setString(1, owner);
-        ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
-        ps.setLong(3, JdbcResourceStore.micros(now));
-        ps.setString(4, taskId);
-        ps.setLong(5, JdbcResourceStore.micros(now));
-        if (seenFence != null) {
-            ps.setLong(6, seenFence);
-        }
+    /** Taking a lease: owner, lease end and update time are bound in that order; the fence goes up by one. */
+    private String leaseAssignments() {
+        return q("state") + " = 'PROCESSING', " + q("lease_owner") + " = ?, " + q("lease_until") + " = ?, "
+                + q("fence") + " = " + q("fence") + " + 1, " + q("error_reason") + " = NULL, " + q("updated_at")
+                + " = ?";
     }
 
     @Override
