@@ -416,6 +416,52 @@ public abstract class JobRepositoryContract {
     }
 
     @Test
+    void writeAllStoresEachTasksOwnValuesForALargeGroup() {
+        int n = 150;
+        String[] targets = new String[n];
+        for (int i = 0; i < n; i++) {
+            targets[i] = "p" + i;
+        }
+        createJobWithTasks("job-1", T0, targets);
+        List<TaskRecord> claimed = repo.claimUpTo("worker-a", T0, T0.plus(LEASE), n);
+        assertThat(claimed).hasSize(n);
+        Instant at = T0.plusSeconds(4);
+
+        List<TaskUpdate> checkpoints = new ArrayList<>();
+        List<TaskUpdate> finals = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            TaskRecord t = claimed.get(i);
+            (i % 3 == 0 ? finals : checkpoints).add(i % 3 == 0
+                    ? TaskUpdate.finish(t.taskId(), t.lease(), i % 2 == 0 ? TaskState.COMPLETED : TaskState.ERROR,
+                            progressNumbered(i), i % 2 == 0 ? null : "reason " + i)
+                    : TaskUpdate.checkpoint(t.taskId(), t.lease(), progressNumbered(i)));
+        }
+        List<TaskUpdate> mixed = new ArrayList<>(finals);
+        mixed.addAll(checkpoints);
+        Collections.shuffle(mixed, new java.util.Random(7));
+
+        assertThat(repo.writeAll(mixed, at)).hasSize(n).containsOnly(TaskControl.CONTINUE);
+
+        for (int i = 0; i < n; i++) {
+            TaskRecord stored = task(claimed.get(i).taskId());
+            assertThat(stored.target()).isEqualTo(claimed.get(i).target());
+            assertThat(stored.progress()).as("task %d", i).isEqualTo(progressNumbered(i));
+            assertThat(stored.updatedAt()).isEqualTo(at);
+            assertThat(stored.state()).isEqualTo(i % 3 != 0 ? TaskState.PROCESSING
+                    : i % 2 == 0 ? TaskState.COMPLETED : TaskState.ERROR);
+            assertThat(stored.errorReason()).isEqualTo(i % 3 == 0 && i % 2 != 0 ? "reason " + i : null);
+        }
+    }
+
+    /** A progress whose every field says which task it belongs to (the total is absent for every fifth). */
+    private static TaskProgress progressNumbered(int i) {
+        return new TaskProgress(i % 5 == 0 ? null : (long) i, Map.of("Observation", (long) i), "cursor-" + i, i + 1,
+                List.of(ResourceKey.of("Observation", "o" + i)),
+                ErasureDigest.of(List.of(ResourceKey.of("Observation", "d" + i))), i + 1,
+                List.of(ResourceKey.of("Group", "g" + i)));
+    }
+
+    @Test
     void aCheckpointStoresEveryFieldOfTheProgress() {
         createJobWithTasks("job-1", T0, "p1");
         TaskRecord a = claim("worker-a", T0);
