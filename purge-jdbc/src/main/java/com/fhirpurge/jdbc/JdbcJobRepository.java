@@ -317,10 +317,8 @@ public final class JdbcJobRepository implements JobRepository {
             for (List<String> chunk : chunks) {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + task + " SET " + leaseAssignments()
                         + " WHERE " + dialect.inPredicate(q("task_id"), chunk.size()) + " AND " + runnable)) {
-                    ps.setString(1, owner);
-                    ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
-                    ps.setLong(3, JdbcResourceStore.micros(now));
-                    ps.setLong(dialect.bindIn(c, ps, 4, chunk), JdbcResourceStore.micros(now));
+                    int i = dialect.bindIn(c, ps, bindLease(ps, owner, now, leaseUntil), chunk);
+                    ps.setLong(i, JdbcResourceStore.micros(now));
                     ps.executeUpdate();
                 }
             }
@@ -415,21 +413,28 @@ public final class JdbcJobRepository implements JobRepository {
                               Instant leaseUntil) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + task + " SET " + leaseAssignments() + " WHERE "
                 + q("task_id") + " = ? AND " + runnable + " AND " + q("fence") + " = ?")) {
-            ps.setString(1, owner);
-            ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
-            ps.setLong(3, JdbcResourceStore.micros(now));
-            ps.setString(4, taskId);
-            ps.setLong(5, JdbcResourceStore.micros(now));
-            ps.setLong(6, seenFence);
+            int i = bindLease(ps, owner, now, leaseUntil);
+            ps.setString(i, taskId);
+            ps.setLong(i + 1, JdbcResourceStore.micros(now));
+            ps.setLong(i + 2, seenFence);
             return ps.executeUpdate() == 1;
         }
     }
 
-    /** Taking a lease: owner, lease end and update time are bound in that order; the fence goes up by one. */
+    /** Taking a lease: owner, lease end and update time, bound by {@link #bindLease}; the fence goes up by one. */
     private String leaseAssignments() {
         return q("state") + " = 'PROCESSING', " + q("lease_owner") + " = ?, " + q("lease_until") + " = ?, "
                 + q("fence") + " = " + q("fence") + " + 1, " + q("error_reason") + " = NULL, " + q("updated_at")
                 + " = ?";
+    }
+
+    /** Binds the parameters of {@link #leaseAssignments} from index 1 and returns the next free index. */
+    private static int bindLease(PreparedStatement ps, String owner, Instant now, Instant leaseUntil)
+            throws SQLException {
+        ps.setString(1, owner);
+        ps.setLong(2, JdbcResourceStore.micros(leaseUntil));
+        ps.setLong(3, JdbcResourceStore.micros(now));
+        return 4;
     }
 
     @Override
