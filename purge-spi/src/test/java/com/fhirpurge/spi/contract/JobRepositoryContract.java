@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -427,18 +428,15 @@ public abstract class JobRepositoryContract {
         assertThat(claimed).hasSize(n);
         Instant at = T0.plusSeconds(4);
 
-        List<TaskUpdate> checkpoints = new ArrayList<>();
-        List<TaskUpdate> finals = new ArrayList<>();
+        List<TaskUpdate> mixed = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             TaskRecord t = claimed.get(i);
-            (i % 3 == 0 ? finals : checkpoints).add(i % 3 == 0
+            mixed.add(i % 3 == 0
                     ? TaskUpdate.finish(t.taskId(), t.lease(), i % 2 == 0 ? TaskState.COMPLETED : TaskState.ERROR,
                             progressNumbered(i), i % 2 == 0 ? null : "reason " + i)
                     : TaskUpdate.checkpoint(t.taskId(), t.lease(), progressNumbered(i)));
         }
-        List<TaskUpdate> mixed = new ArrayList<>(finals);
-        mixed.addAll(checkpoints);
-        Collections.shuffle(mixed, new java.util.Random(7));
+        Collections.shuffle(mixed, new Random(7));
 
         assertThat(repo.writeAll(mixed, at)).hasSize(n).containsOnly(TaskControl.CONTINUE);
 
