@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class MariaDbSearchIndexTest extends JdbcSearchIndexTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.MARIADB;
+    }
+}

@@ -1,0 +1,9 @@
+package com.fhirpurge.jdbc;
+
+class PostgresSearchIndexTest extends JdbcSearchIndexTest {
+
+    @Override
+    TestDatabase database() {
+        return TestDatabase.POSTGRES;
+    }
+}
