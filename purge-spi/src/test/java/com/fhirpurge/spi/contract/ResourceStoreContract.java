@@ -270,6 +270,28 @@ public abstract class ResourceStoreContract {
         assertThat(store.finder().findExisting(List.of())).isEmpty();
     }
 
+    @Test
+    void findsWhichResourcesStillExistInALargeBatchOfSeveralTypes() {
+        List<ResourceWrite> writes = new ArrayList<>();
+        List<ResourceKey> asked = new ArrayList<>();
+        List<ResourceKey> existing = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            String type = List.of("Observation", "Patient", "Encounter").get(i % 3);
+            ResourceKey k = key(type + "/r" + i);
+            asked.add(k);
+            if (i % 4 != 1) {
+                writes.add(aResource(type, "r" + i).build());
+                existing.add(k);
+            }
+        }
+        store.writer().write(writes);
+        List<ResourceKey> erased = List.of(key("Observation/r0"), key("Patient/r1000"), key("Encounter/r1499"));
+        store.eraser().hardDelete(erased);
+        existing.removeAll(erased);
+
+        assertThat(store.finder().findExisting(asked)).containsExactlyElementsOf(existing);
+    }
+
     // ---------------------------------------------------------------- writing and reading
 
     @Test
