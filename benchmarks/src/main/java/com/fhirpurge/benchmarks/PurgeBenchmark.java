@@ -50,6 +50,14 @@ public class PurgeBenchmark {
     @Param({"0.2"})
     public double historyShare;
 
+    /**
+     * Resources of patients who stay, as a multiple of the resources purged: written once per trial, before the
+     * control rows are counted, so every invocation also proves they are left. 0 by default: the tables then hold
+     * only the purged patients and the control set, where a full scan is the fastest way to delete them.
+     */
+    @Param({"0"})
+    public double keptShare;
+
     /** The engine's batch size. */
     @Param({"500"})
     public int batchSize;
@@ -63,13 +71,18 @@ public class PurgeBenchmark {
     private PurgeService service;
     private long controlRows;
 
-    /** Opens the store, writes the control set, starts the engine. */
+    /** Opens the store, writes the control set and the patients who stay, starts the engine. */
     @Setup(Level.Trial)
     public void open() {
         handle = store.open(workers + 4);
         handle.writer().write(Workload.shared());
+        int patients = Math.max(1, totalResources / resourcesPerPatient);
+        if (keptShare > 0) {
+            Workload.kept((int) Math.ceil(patients * keptShare), resourcesPerPatient, historyShare)
+                    .load(handle.writer());
+        }
         controlRows = handle.countRows();
-        workload = Workload.of(Math.max(1, totalResources / resourcesPerPatient), resourcesPerPatient, historyShare);
+        workload = Workload.of(patients, resourcesPerPatient, historyShare);
         service = PurgeService.builder(handle.storage()).config(PurgeConfig.builder().nodeId("bench")
                 .batchSize(batchSize).workers(workers).pollInterval(Duration.ofMillis(50))
                 .maxPatientsPerJob(10_000).compartment(Workload.COMPARTMENT).build()).build().start();

@@ -50,18 +50,35 @@ final class Workload {
      * @return the workload
      */
     static Workload of(int patients, int resourcesPerPatient, double historyShare) {
-        return CACHE.computeIfAbsent(patients + "x" + resourcesPerPatient + "h" + historyShare,
-                k -> build(patients, resourcesPerPatient, historyShare));
+        return of("bp", patients, resourcesPerPatient, historyShare);
     }
 
-    private static Workload build(int patients, int resourcesPerPatient, double historyShare) {
+    /**
+     * Records of patients who stay: the same shapes under other ids ({@code kp…}), for a store in which the purged
+     * patients are not all there is.
+     *
+     * @param patients            how many patients
+     * @param resourcesPerPatient resources in each compartment, the Patient included
+     * @param historyShare        the share of resources written twice (0 to 1)
+     * @return the workload
+     */
+    static Workload kept(int patients, int resourcesPerPatient, double historyShare) {
+        return of("kp", patients, resourcesPerPatient, historyShare);
+    }
+
+    private static Workload of(String prefix, int patients, int resourcesPerPatient, double historyShare) {
+        return CACHE.computeIfAbsent(prefix + patients + "x" + resourcesPerPatient + "h" + historyShare,
+                k -> build(prefix, patients, resourcesPerPatient, historyShare));
+    }
+
+    private static Workload build(String prefix, int patients, int resourcesPerPatient, double historyShare) {
         ReferenceExtractor extractor = new ReferenceExtractor(FhirContext.forR4Cached());
         Random random = new Random(20261123L);
         List<String> ids = new ArrayList<>();
         List<ResourceWrite> first = new ArrayList<>();
         List<ResourceWrite> second = new ArrayList<>();
         for (int p = 0; p < patients; p++) {
-            String id = String.format("bp%05d", p);
+            String id = String.format("%s%05d", prefix, p);
             ids.add(id);
             Iterator<IBaseResource> record = SyntheticPatients.patientRecordIterator(id, resourcesPerPatient, 7L + p);
             while (record.hasNext()) {
