@@ -8,9 +8,11 @@ import javax.sql.DataSource;
 /**
  * Creates the shipped schemas. Both calls are idempotent, so they are safe at every start-up and on every node: every
  * statement is {@code CREATE ... IF NOT EXISTS}, and on PostgreSQL one {@code ALTER TABLE} sets the task table's fill
- * factor, which brings a task table of an earlier release up to date. The DDL is also shipped as plain SQL files
- * ({@code com/fhirpurge/jdbc/<dialect>-reference-schema.sql}, {@code <dialect>-job-schema.sql}) for vendors who
- * manage schemas with their own migration tool.
+ * factor, which brings a task table of an earlier release up to date. Tables that exist are otherwise left as they
+ * are: MariaDB search index tables created before they had a primary key keep working, and the README gives the
+ * {@code ALTER TABLE} that brings them up to date (it rebuilds the table, so it is not run here). The DDL is also
+ * shipped as plain SQL files ({@code com/fhirpurge/jdbc/<dialect>-reference-schema.sql},
+ * {@code <dialect>-job-schema.sql}) for vendors who manage schemas with their own migration tool.
  */
 public final class JdbcSchema {
 
