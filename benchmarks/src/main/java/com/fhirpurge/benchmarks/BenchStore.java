@@ -188,8 +188,8 @@ public enum BenchStore {
 
         /**
          * H2 answers a row value IN a subquery with a scan per row, so its ceiling reads the members once and deletes
-         * them by key, one batched statement per table, in one transaction (PostgreSQL and MariaDB plan the
-         * set-based statements as semi-joins).
+         * them by key, one batched statement per table, in one transaction (PostgreSQL plans the set-based
+         * statements as semi-joins; MariaDB scans each table once, with the members as a subquery per row).
          */
         private void h2Ceiling(List<String> patientIds) throws SQLException {
             String in = String.join(", ", Collections.nCopies(patientIds.size(), "?"));

@@ -52,7 +52,7 @@ public class PurgeBenchmark {
 
     /**
      * Resources of patients who stay, as a multiple of the resources purged: written once per trial, before the
-     * control rows are counted, so every invocation also proves they are left. 0 by default: the tables then hold
+     * control rows are counted, so they count among the rows every invocation must leave. 0 by default: the tables then hold
      * only the purged patients and the control set, where a full scan is the fastest way to delete them.
      */
     @Param({"0"})
