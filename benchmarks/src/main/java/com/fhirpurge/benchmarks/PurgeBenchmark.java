@@ -52,8 +52,8 @@ public class PurgeBenchmark {
 
     /**
      * Resources of patients who stay, as a multiple of the resources purged: written once per trial, before the
-     * control rows are counted, so they count among the rows every invocation must leave. 0 by default: the tables then hold
-     * only the purged patients and the control set, where a full scan is the fastest way to delete them.
+     * control rows are counted, so they count among the rows every invocation must leave. 0 by default: the tables
+     * then hold only the purged patients and the control set, where a full scan is the fastest way to delete them.
      */
     @Param({"0"})
     public double keptShare;

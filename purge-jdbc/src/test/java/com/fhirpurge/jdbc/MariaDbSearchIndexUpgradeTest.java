@@ -55,8 +55,8 @@ class MariaDbSearchIndexUpgradeTest {
 
     /** The README's statement for one table. */
     private static String upgrade(String table) {
-        return "ALTER TABLE " + table + " ADD COLUMN seq BIGINT UNSIGNED NOT NULL DEFAULT (UUID_SHORT()) AFTER res_type,"
-                + " DROP INDEX " + table + "_res, ADD PRIMARY KEY (res_id, res_type, seq)";
+        return "ALTER TABLE " + table + " ADD COLUMN seq BIGINT UNSIGNED NOT NULL DEFAULT (UUID_SHORT())"
+                + " AFTER res_type, DROP INDEX " + table + "_res, ADD PRIMARY KEY (res_id, res_type, seq)";
     }
 
     private static ResourceWrite patient(String id) {

@@ -275,8 +275,9 @@ public abstract class ResourceStoreContract {
         List<ResourceWrite> writes = new ArrayList<>();
         List<ResourceKey> asked = new ArrayList<>();
         List<ResourceKey> existing = new ArrayList<>();
+        List<String> types = List.of("Observation", "Patient", "Encounter");
         for (int i = 0; i < 1500; i++) {
-            String type = List.of("Observation", "Patient", "Encounter").get(i % 3);
+            String type = types.get(i % types.size());
             ResourceKey k = key(type + "/r" + i);
             asked.add(k);
             if (i % 4 != 1) {
