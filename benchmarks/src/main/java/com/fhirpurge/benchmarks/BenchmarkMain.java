@@ -155,25 +155,14 @@ public final class BenchmarkMain {
         line("| store | resources per invocation | resources per patient | engine | naive | ceiling "
                 + "| engine ÷ ceiling | engine ÷ naive |");
         line("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (BenchStore store : stores) {
-            int total = purgeTotal(store);
-            Map<String, Map<String, Statistics>> bySize = purgeRuns(PurgeBenchmark.class.getName() + "\\.", store,
-                    total, sizes, "0");
-            for (String size : sizes) {
-                Map<String, Statistics> row = bySize.get(size);
-                if (row == null) {
-                    continue;
-                }
-                double resources = purged(total, size);
-                Statistics engine = row.get("engine");
-                Statistics naive = row.get("naive");
-                Statistics ceiling = row.get("ceiling");
-                line(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %s | %s | %s | %s |", store, resources, size,
-                        rate(resources, engine), rate(resources, naive), rate(resources, ceiling),
-                        ratio(ceiling, engine), ratio(naive, engine)));
-            }
-        }
-        line("");
+        purgeRows(PurgeBenchmark.class.getName() + "\\.", sizes, 0, (store, resources, size, row) -> {
+            Statistics engine = row.get("engine");
+            Statistics naive = row.get("naive");
+            Statistics ceiling = row.get("ceiling");
+            return String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %s | %s | %s | %s |", store, resources, size,
+                    rate(resources, engine), rate(resources, naive), rate(resources, ceiling), ratio(ceiling, engine),
+                    ratio(naive, engine));
+        });
     }
 
     /**
@@ -192,38 +181,43 @@ public final class BenchmarkMain {
         line("| store | resources per invocation | resources per patient | resources kept | engine | ceiling "
                 + "| engine ÷ ceiling |");
         line("|---|---:|---:|---:|---:|---:|---:|");
+        purgeRows(PurgeBenchmark.class.getName() + "\\.(engine|ceiling)$", sizes, KEPT_SHARE,
+                (store, resources, size, row) -> {
+                    Statistics engine = row.get("engine");
+                    Statistics ceiling = row.get("ceiling");
+                    return String.format(Locale.ROOT, "| %s | %,.0f | %s | %,.0f | %s | %s | %s |", store, resources,
+                            size, resources * KEPT_SHARE, rate(resources, engine), rate(resources, ceiling),
+                            ratio(ceiling, engine));
+                });
+    }
+
+    /** Formats one row of a purge table. */
+    private interface PurgeRow {
+        String format(BenchStore store, double resources, String resourcesPerPatient, Map<String, Statistics> byMethod);
+    }
+
+    /**
+     * Runs the purge benchmarks matching {@code pattern} on each store in turn and prints a row per size that ran,
+     * then an empty line.
+     */
+    private void purgeRows(String pattern, String[] sizes, int keptShare, PurgeRow row) throws RunnerException {
         for (BenchStore store : stores) {
             int total = purgeTotal(store);
-            Map<String, Map<String, Statistics>> bySize = purgeRuns(PurgeBenchmark.class.getName()
-                    + "\\.(engine|ceiling)$", store, total, sizes, Integer.toString(KEPT_SHARE));
+            Collection<RunResult> results = new Runner(options(pattern, List.of(store))
+                    .param("resourcesPerPatient", sizes).param("totalResources", Integer.toString(total))
+                    .param("keptShare", Integer.toString(keptShare)).build()).run();
+            Map<String, Map<String, Statistics>> bySize = new TreeMap<>();
+            for (RunResult r : results) {
+                bySize.computeIfAbsent(r.getParams().getParam("resourcesPerPatient"), k -> new LinkedHashMap<>())
+                        .put(method(r), r.getPrimaryResult().getStatistics());
+            }
             for (String size : sizes) {
-                Map<String, Statistics> row = bySize.get(size);
-                if (row == null) {
-                    continue;
+                if (bySize.containsKey(size)) {
+                    line(row.format(store, purged(total, size), size, bySize.get(size)));
                 }
-                double resources = purged(total, size);
-                Statistics engine = row.get("engine");
-                Statistics ceiling = row.get("ceiling");
-                line(String.format(Locale.ROOT, "| %s | %,.0f | %s | %,.0f | %s | %s | %s |", store, resources, size,
-                        resources * KEPT_SHARE, rate(resources, engine), rate(resources, ceiling),
-                        ratio(ceiling, engine)));
             }
         }
         line("");
-    }
-
-    /** Runs the purge benchmarks matching {@code pattern} on one store; statistics by size, then by method. */
-    private Map<String, Map<String, Statistics>> purgeRuns(String pattern, BenchStore store, int total,
-            String[] sizes, String keptShare) throws RunnerException {
-        Collection<RunResult> results = new Runner(options(pattern, List.of(store))
-                .param("resourcesPerPatient", sizes).param("totalResources", Integer.toString(total))
-                .param("keptShare", keptShare).build()).run();
-        Map<String, Map<String, Statistics>> bySize = new TreeMap<>();
-        for (RunResult r : results) {
-            bySize.computeIfAbsent(r.getParams().getParam("resourcesPerPatient"), k -> new LinkedHashMap<>())
-                    .put(method(r), r.getPrimaryResult().getStatistics());
-        }
-        return bySize;
     }
 
     /** Resources one invocation purges: whole patients of the given size, at least one. */
